@@ -1,0 +1,45 @@
+# Front door of the platform. Two commands matter on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SCALE  ?= 10000
+
+export GX_ANALYTICS_ENABLED := false
+export SPARK_LOCAL_IP ?= 127.0.0.1
+
+.PHONY: run test lint bench up down clean-data env check
+
+check:
+	@PYTHON=$(PYTHON) scripts/check_prereqs.sh
+
+$(STAMP): pyproject.toml constraints.txt
+	@PYTHON=$(PYTHON) scripts/check_prereqs.sh
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==0.13.8"
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+env: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/cdp run
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run --scale $(SCALE)
+
+up:
+	docker compose --env-file .env.example up -d
+
+down:
+	docker compose down
+
+clean-data:
+	rm -rf data/

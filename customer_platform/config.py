@@ -1,0 +1,217 @@
+"""The one place that knows locations, connections and tunable defaults.
+
+Every value has an embedded default for a single machine (local Spark, DuckDB,
+SQLite for Airflow and MLflow) and an environment-variable override, so the same
+code runs scaled out (Spark cluster, Postgres, MLflow server) by configuration only.
+Nothing else in the repository hard-codes a path or URL: ask `get_settings()`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+#: Sources the platform ingests, in the order the nightly DAG lists them.
+SOURCES: tuple[str, ...] = (
+    "crm_customers",
+    "web_orders",
+    "pos_orders",
+    "web_events",
+    "email_engagement",
+    "demographics",
+)
+
+#: Environment variables this module reads (docker-compose and .env.example use these names).
+ENV_VARS: tuple[str, ...] = (
+    "CDP_DATA_DIR",
+    "CDP_LANDING_DIR",
+    "CDP_LAKEHOUSE_DIR",
+    "CDP_WAREHOUSE_PATH",
+    "CDP_DQ_DIR",
+    "CDP_HASH_SALT",
+    "CDP_BASE_CURRENCY",
+    "CDP_MAX_QUARANTINE_RATE",
+    "CDP_RFM_WINDOW_DAYS",
+    "CDP_DEFAULT_LOGICAL_DATE",
+    "CDP_DEMO_CUSTOMERS",
+    "CDP_DEMO_START_DATE",
+    "CDP_DEMO_END_DATE",
+    "CDP_SEED",
+    "SPARK_MASTER",
+    "SPARK_DRIVER_MEMORY",
+    "SPARK_SHUFFLE_PARTITIONS",
+    "MLFLOW_TRACKING_URI",
+    "MLFLOW_ARTIFACT_ROOT",
+    "AIRFLOW_HOME",
+    "DBT_PROFILES_DIR",
+    "DBT_THREADS",
+)
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = _env(name, str(default))
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name}={raw!r} is not a number") from exc
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name, str(default))
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name}={raw!r} is not an integer") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved configuration; build it with `get_settings()` or `Settings.from_env()`."""
+
+    data_dir: Path
+    landing_dir: Path
+    lakehouse_dir: Path
+    warehouse_path: Path
+    dq_dir: Path
+    mlflow_tracking_uri: str
+    mlflow_artifact_root: str
+    airflow_home: Path
+    dbt_project_dir: Path
+    dbt_profiles_dir: Path
+    dbt_threads: int
+    spark_master: str
+    spark_driver_memory: str
+    spark_shuffle_partitions: int
+    hash_salt: str
+    base_currency: str
+    max_quarantine_rate: float
+    rfm_window_days: int
+    default_logical_date: str
+    demo_customers: int
+    demo_start_date: str
+    demo_end_date: str
+    seed: int
+    sources: tuple[str, ...] = field(default=SOURCES)
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        """Read the environment now (tests call this after setting variables)."""
+        data_dir = Path(_env("CDP_DATA_DIR", str(REPO_ROOT / "data"))).resolve()
+        mlflow_dir = data_dir / "mlflow"
+        settings = cls(
+            data_dir=data_dir,
+            landing_dir=Path(_env("CDP_LANDING_DIR", str(data_dir / "landing"))).resolve(),
+            lakehouse_dir=Path(_env("CDP_LAKEHOUSE_DIR", str(data_dir / "lakehouse"))).resolve(),
+            warehouse_path=Path(
+                _env("CDP_WAREHOUSE_PATH", str(data_dir / "warehouse" / "warehouse.duckdb"))
+            ).resolve(),
+            dq_dir=Path(_env("CDP_DQ_DIR", str(data_dir / "dq"))).resolve(),
+            mlflow_tracking_uri=_env("MLFLOW_TRACKING_URI", f"sqlite:///{mlflow_dir / 'mlflow.db'}"),
+            mlflow_artifact_root=_env("MLFLOW_ARTIFACT_ROOT", str(mlflow_dir / "artifacts")),
+            airflow_home=Path(_env("AIRFLOW_HOME", str(data_dir / "airflow"))).resolve(),
+            dbt_project_dir=REPO_ROOT / "dbt_project",
+            dbt_profiles_dir=Path(_env("DBT_PROFILES_DIR", str(REPO_ROOT / "dbt_project"))).resolve(),
+            dbt_threads=_env_int("DBT_THREADS", 1),
+            spark_master=_env("SPARK_MASTER", "local[*]"),
+            spark_driver_memory=_env("SPARK_DRIVER_MEMORY", "4g"),
+            spark_shuffle_partitions=_env_int("SPARK_SHUFFLE_PARTITIONS", 8),
+            hash_salt=_env("CDP_HASH_SALT", "cdp-demo-salt-change-me"),
+            base_currency=_env("CDP_BASE_CURRENCY", "GBP"),
+            max_quarantine_rate=_env_float("CDP_MAX_QUARANTINE_RATE", 0.10),
+            rfm_window_days=_env_int("CDP_RFM_WINDOW_DAYS", 365),
+            default_logical_date=_env("CDP_DEFAULT_LOGICAL_DATE", "2026-06-30"),
+            demo_customers=_env_int("CDP_DEMO_CUSTOMERS", 5000),
+            demo_start_date=_env("CDP_DEMO_START_DATE", "2026-06-01"),
+            demo_end_date=_env("CDP_DEMO_END_DATE", "2026-06-30"),
+            seed=_env_int("CDP_SEED", 42),
+        )
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Raise ValueError naming the setting that is out of range."""
+        if not 0.0 <= self.max_quarantine_rate <= 1.0:
+            raise ValueError(f"CDP_MAX_QUARANTINE_RATE must be within 0..1, got {self.max_quarantine_rate}")
+        if self.rfm_window_days <= 0:
+            raise ValueError(f"CDP_RFM_WINDOW_DAYS must be positive, got {self.rfm_window_days}")
+        if self.demo_customers <= 0:
+            raise ValueError(f"CDP_DEMO_CUSTOMERS must be positive, got {self.demo_customers}")
+        if self.dbt_threads <= 0:
+            raise ValueError(f"DBT_THREADS must be positive, got {self.dbt_threads}")
+
+    # Derived locations -------------------------------------------------------------
+    @property
+    def truth_dir(self) -> Path:
+        """Ground truth written by the generator; read only by tests and benchmarks."""
+        return self.landing_dir / "_truth"
+
+    @property
+    def bronze_dir(self) -> Path:
+        return self.lakehouse_dir / "bronze"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.lakehouse_dir / "quarantine"
+
+    @property
+    def silver_dir(self) -> Path:
+        return self.lakehouse_dir / "silver"
+
+    @property
+    def manifests_dir(self) -> Path:
+        return self.lakehouse_dir / "_manifests"
+
+    @property
+    def suppression_path(self) -> Path:
+        return self.lakehouse_dir / "_suppression" / "suppression_list.csv"
+
+    @property
+    def run_summaries_dir(self) -> Path:
+        return self.data_dir / "runs"
+
+    @property
+    def data_docs_dir(self) -> Path:
+        return self.dq_dir / "data_docs"
+
+    def as_env(self) -> dict[str, str]:
+        """Environment for subprocesses (dbt, airflow) so they see the same locations."""
+        return {
+            "CDP_DATA_DIR": str(self.data_dir),
+            "CDP_LANDING_DIR": str(self.landing_dir),
+            "CDP_LAKEHOUSE_DIR": str(self.lakehouse_dir),
+            "CDP_WAREHOUSE_PATH": str(self.warehouse_path),
+            "CDP_DQ_DIR": str(self.dq_dir),
+            "CDP_HASH_SALT": self.hash_salt,
+            "CDP_BASE_CURRENCY": self.base_currency,
+            "CDP_RFM_WINDOW_DAYS": str(self.rfm_window_days),
+            "SPARK_MASTER": self.spark_master,
+            "MLFLOW_TRACKING_URI": self.mlflow_tracking_uri,
+            "MLFLOW_ARTIFACT_ROOT": self.mlflow_artifact_root,
+            "AIRFLOW_HOME": str(self.airflow_home),
+            "DBT_PROFILES_DIR": str(self.dbt_profiles_dir),
+        }
+
+    def describe(self) -> dict[str, str]:
+        """Every setting as a string, for `cdp config` and run summaries."""
+        return {f.name: str(getattr(self, f.name)) for f in fields(self)}
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings read once per process; call `reload_settings()` after changing the environment."""
+    return Settings.from_env()
+
+
+def reload_settings() -> Settings:
+    """Forget cached settings and read the environment again."""
+    get_settings.cache_clear()
+    return get_settings()

@@ -1,0 +1,1 @@
+"""PySpark ingestion jobs: landing drops to bronze, quarantine and silver Parquet."""

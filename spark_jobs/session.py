@@ -1,0 +1,38 @@
+"""One SparkSession per process, configured from `customer_platform.config`."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from customer_platform.config import get_settings
+
+
+def get_spark(app_name: str = "customer-platform"):
+    """Return the process-wide SparkSession, creating it on first use.
+
+    The master comes from configuration (`SPARK_MASTER`, `local[*]` by default), so the
+    same jobs run in-process on a laptop or against a standalone cluster.
+    """
+    from pyspark.sql import SparkSession
+
+    settings = get_settings()
+    # Workers must run the same interpreter as the driver (the project's virtualenv).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    builder = (
+        SparkSession.builder.appName(app_name)
+        .master(settings.spark_master)
+        .config("spark.driver.memory", settings.spark_driver_memory)
+        .config("spark.sql.shuffle.partitions", str(settings.spark_shuffle_partitions))
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
+        .config("spark.sql.parquet.compression.codec", "zstd")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.ansi.enabled", "false")
+    )
+    if os.environ.get("CDP_SPARK_UI", "false").lower() != "true":
+        builder = builder.config("spark.ui.enabled", "false")
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("WARN")
+    return spark
