@@ -1,0 +1,171 @@
+"""`cdp`: the platform's command line. It only parses arguments and calls package code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import date, datetime, timedelta
+
+from customer_platform.config import SOURCES, get_settings
+
+
+def _iso_date(value: str) -> str:
+    try:
+        datetime.strptime(value, "%Y-%m-%d")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {value!r}") from exc
+    return value
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an integer: {value!r}") from exc
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {number}")
+    return number
+
+
+def _landing_has_data() -> bool:
+    landing = get_settings().landing_dir
+    return landing.exists() and any(p for p in landing.iterdir() if p.name != "_truth")
+
+
+def _landing_dates() -> list[str]:
+    landing = get_settings().landing_dir
+    dates = {p.name for source in SOURCES for p in (landing / source).glob("*") if p.is_dir()}
+    return sorted(dates)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Generate the demo dataset (delegates to `datagen`)."""
+    from datagen.cli import main as datagen_main
+
+    argv = ["generate", "--customers", str(args.customers), "--start", args.start, "--end", args.end,
+            "--seed", str(args.seed)]
+    if args.force:
+        argv.append("--force")
+    return datagen_main(argv)
+
+
+def cmd_initial_load(args: argparse.Namespace) -> int:
+    """Ingest every landing date before --until that has no manifest yet (history load)."""
+    from spark_jobs.ingest import ingest_dates
+
+    settings = get_settings()
+    dates = [d for d in _landing_dates() if d < args.until]
+    for source in SOURCES:
+        todo = [d for d in dates if not (settings.manifests_dir / source / f"ingest_date={d}" / "manifest.json").exists()]
+        if not todo:
+            print(f"initial load: {source}: {len(dates)} dates already ingested")
+            continue
+        started = time.monotonic()
+        ingest_dates(source, todo, run_id=f"initial_load__{args.until}")
+        print(f"initial load: {source}: {len(todo)} dates in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """The main job: demo data if absent, history load, then the nightly DAG for the date."""
+    from customer_platform.airflow_env import dags_test, init_airflow
+    from customer_platform.summary import collect_summary, format_summary
+
+    settings = get_settings()
+    logical_date = args.date or settings.default_logical_date
+    started = time.monotonic()
+    if not _landing_has_data():
+        print(f"generating the demo dataset ({settings.demo_customers:,} customers, "
+              f"{settings.demo_start_date}..{settings.demo_end_date}) under {settings.landing_dir}")
+        gen = argparse.Namespace(customers=settings.demo_customers, start=settings.demo_start_date,
+                                 end=settings.demo_end_date, seed=settings.seed, force=False)
+        if cmd_generate(gen) != 0:
+            return 1
+    else:
+        print(f"reusing landing data under {settings.landing_dir}")
+    if cmd_initial_load(argparse.Namespace(until=logical_date)) != 0:
+        return 1
+    init_airflow(settings)
+    code = dags_test("customer_platform_nightly", logical_date, settings)
+    if code != 0:
+        print(f"customer_platform_nightly failed for {logical_date} (exit {code}); "
+              f"failure records: {settings.run_summaries_dir / 'failures.jsonl'}", file=sys.stderr)
+        return code
+    print()
+    print(format_summary(collect_summary(logical_date)))
+    print(f"\nfinished in {time.monotonic() - started:.0f} s")
+    return 0
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    """Run a read-only SQL query against the warehouse and print the result."""
+    import duckdb
+
+    con = duckdb.connect(str(get_settings().warehouse_path), read_only=True)
+    try:
+        con.sql(args.sql).show(max_rows=args.max_rows)
+    finally:
+        con.close()
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from customer_platform.summary import collect_summary, format_summary
+
+    summary = collect_summary(args.date)
+    print(json.dumps(summary, indent=2, default=str) if args.json else format_summary(summary))
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    for key, value in get_settings().describe().items():
+        print(f"{key} = {value}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    settings = get_settings()
+    parser = argparse.ArgumentParser(prog="cdp", description="Customer data platform command line.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the nightly pipeline for a logical date (generates demo data if absent)")
+    run.add_argument("--date", type=_iso_date, help=f"logical date (default {settings.default_logical_date})")
+    run.set_defaults(func=cmd_run)
+
+    gen = sub.add_parser("generate", help="generate synthetic landing data")
+    gen.add_argument("--customers", type=_positive_int, default=settings.demo_customers)
+    gen.add_argument("--start", type=_iso_date, default=settings.demo_start_date)
+    gen.add_argument("--end", type=_iso_date, default=settings.demo_end_date)
+    gen.add_argument("--seed", type=int, default=settings.seed)
+    gen.add_argument("--force", action="store_true", help="overwrite an existing landing directory")
+    gen.set_defaults(func=cmd_generate)
+
+    load = sub.add_parser("initial-load", help="ingest every landing date before --until not yet ingested")
+    load.add_argument("--until", type=_iso_date, default=(date.fromisoformat(settings.default_logical_date)
+                                                          + timedelta(days=1)).isoformat())
+    load.set_defaults(func=cmd_initial_load)
+
+    query = sub.add_parser("query", help="read-only SQL against the warehouse")
+    query.add_argument("sql")
+    query.add_argument("--max-rows", type=_positive_int, default=40)
+    query.set_defaults(func=cmd_query)
+
+    summary = sub.add_parser("summary", help="print the run summary for a logical date")
+    summary.add_argument("--date", type=_iso_date, default=settings.default_logical_date)
+    summary.add_argument("--json", action="store_true")
+    summary.set_defaults(func=cmd_summary)
+
+    config = sub.add_parser("config", help="print the resolved configuration")
+    config.set_defaults(func=cmd_config)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

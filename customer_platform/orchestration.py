@@ -1,0 +1,119 @@
+"""Task bodies and shared settings for the Airflow DAGs.
+
+DAG files stay configuration: each task calls one function here with the logical date.
+Heavy libraries (Spark, Great Expectations, MLflow) are imported inside the functions so
+DAG parsing stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from customer_platform.config import get_settings
+
+log = logging.getLogger(__name__)
+
+#: One-slot Airflow pool shared by every task that writes the DuckDB warehouse.
+WAREHOUSE_POOL = "duckdb_warehouse"
+
+#: Landing source → silver table it feeds.
+SILVER_TABLES: dict[str, str] = {
+    "crm_customers": "crm_customers",
+    "web_orders": "web_order_lines",
+    "pos_orders": "pos_order_lines",
+    "web_events": "web_events",
+    "email_engagement": "email_events",
+    "demographics": "demographics",
+}
+
+OWNER = "data-platform"
+
+
+def default_args(retries: int = 2, retry_delay: timedelta = timedelta(minutes=2)) -> dict[str, Any]:
+    """Default task arguments: owner, retries with exponential backoff, failure record."""
+    return {
+        "owner": OWNER,
+        "retries": retries,
+        "retry_delay": retry_delay,
+        "retry_exponential_backoff": True,
+        "max_retry_delay": timedelta(minutes=30),
+        "on_failure_callback": on_failure_record,
+    }
+
+
+def silver_asset_uri(table: str) -> str:
+    """Asset URI of a silver table (file scheme on the configured lakehouse)."""
+    return f"file://{get_settings().silver_dir / table}"
+
+
+def warehouse_asset_uri(table: str) -> str:
+    """Asset URI of a warehouse table."""
+    return f"duckdb://{get_settings().warehouse_path}/{table}"
+
+
+def _date(ds: str | None) -> str:
+    if not ds:
+        raise ValueError("logical date (ds) is required")
+    datetime.strptime(ds, "%Y-%m-%d")
+    return ds
+
+
+def on_failure_record(context: dict[str, Any]) -> None:
+    """Append a concise failure record (task, logical date, reason) to data/runs/failures.jsonl."""
+    settings = get_settings()
+    ti = context.get("task_instance") or context.get("ti")
+    exception = context.get("exception")
+    record = {
+        "dag_id": getattr(ti, "dag_id", None),
+        "task_id": getattr(ti, "task_id", None),
+        "run_id": context.get("run_id"),
+        "logical_date": context.get("ds"),
+        "try_number": getattr(ti, "try_number", None),
+        "reason": f"{type(exception).__name__}: {exception}" if exception else "unknown",
+        "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    path = settings.run_summaries_dir / "failures.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(record) + "\n")
+    log.error("failure recorded: %s", record)
+
+
+def run_ingestion(source: str, ds: str | None, run_id: str | None) -> dict[str, Any]:
+    """Ingest one source's drop for the logical date; returns counts for XCom."""
+    from spark_jobs.ingest import ingest_source
+
+    manifest = ingest_source(source, _date(ds), run_id=run_id)
+    return {k: v for k, v in manifest.items() if not isinstance(v, (list, dict))}
+
+
+def run_quality_gate(gate: str, ds: str | None, run_id: str | None) -> dict[str, Any]:
+    """Run a Great Expectations gate; raises on critical failure, returns warnings for XCom."""
+    from expectations.runner import run_gate
+
+    result = run_gate(gate, _date(ds), run_id or f"manual__{ds}")
+    return result.to_dict() if hasattr(result, "to_dict") else dict(result)
+
+
+def run_segmentation(ds: str | None) -> dict[str, Any]:
+    """Score customers with the champion model (training the first one if needed)."""
+    from models.segmentation import run_nightly
+
+    result = run_nightly(_date(ds))
+    return result.to_dict() if hasattr(result, "to_dict") else dict(result)
+
+
+def write_run_summary(ds: str | None, run_id: str | None) -> str:
+    """Write data/runs/<ds>.json with rows per layer, gate warnings and segment sizes."""
+    from customer_platform.summary import collect_summary
+
+    settings = get_settings()
+    summary = collect_summary(_date(ds), run_id)
+    path = settings.run_summaries_dir / f"{ds}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
+    log.info("run summary written to %s", path)
+    return str(path)

@@ -1,0 +1,174 @@
+"""Run summary: rows per layer, data-quality warnings, segments, and where to look next."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from customer_platform.config import Settings, get_settings
+
+MART_TABLES = (
+    "customer_identity_map",
+    "dim_customers",
+    "fct_orders",
+    "customer_rfm",
+    "customer_engagement",
+    "customer_features",
+    "customer_segments",
+    "segment_history",
+)
+
+
+def _layer_counts(settings: Settings, ds: str | None) -> dict[str, dict[str, dict[str, int]]]:
+    """Rows per table in bronze, quarantine and silver: all dates and the logical date."""
+    import duckdb
+
+    counts: dict[str, dict[str, dict[str, int]]] = {}
+    con = duckdb.connect()
+    try:
+        for layer_dir in (settings.bronze_dir, settings.quarantine_dir, settings.silver_dir):
+            layer: dict[str, dict[str, int]] = {}
+            if layer_dir.exists():
+                for table_dir in sorted(p for p in layer_dir.iterdir() if p.is_dir() and p.name[0] not in "_."):
+                    files = list(table_dir.glob("ingest_date=*/*.parquet"))
+                    if not files:
+                        layer[table_dir.name] = {"total": 0, "date": 0}
+                        continue
+                    glob = str(table_dir / "ingest_date=*" / "*.parquet")
+                    total, on_date = con.execute(
+                        "select count(*), count(*) filter (where cast(ingest_date as varchar) = ?) "
+                        "from read_parquet(?, hive_partitioning = true, union_by_name = true)",
+                        [ds or "", glob],
+                    ).fetchone()
+                    layer[table_dir.name] = {"total": int(total), "date": int(on_date)}
+            counts[layer_dir.name] = layer
+    finally:
+        con.close()
+    return counts
+
+
+def _warehouse(settings: Settings, ds: str | None) -> dict[str, Any]:
+    import duckdb
+
+    out: dict[str, Any] = {"tables": {}, "segments": [], "dq": {}}
+    if not settings.warehouse_path.exists():
+        return out
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        existing = {
+            (schema, name)
+            for schema, name in con.execute(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+        }
+        for table in MART_TABLES:
+            if ("marts", table) in existing:
+                out["tables"][f"marts.{table}"] = con.execute(f"select count(*) from marts.{table}").fetchone()[0]  # noqa: S608 - fixed names
+        if ("marts", "customer_segments") in existing:
+            rows = con.execute(
+                "select segment_id, segment_name, any_value(segment_description), count(*) as customers, "
+                "any_value(model_version), any_value(mlflow_run_id) "
+                "from marts.customer_segments group by all order by customers desc"
+            ).fetchall()
+            out["segments"] = [
+                {
+                    "segment_id": r[0],
+                    "segment_name": r[1],
+                    "description": r[2],
+                    "customers": int(r[3]),
+                    "model_version": r[4],
+                    "mlflow_run_id": r[5],
+                }
+                for r in rows
+            ]
+        if ("marts", "dq_results") in existing and ds:
+            rows = con.execute(
+                "select gate, severity, success, count(*) from marts.dq_results "
+                "where cast(logical_date as varchar) = ? group by all order by all",
+                [ds],
+            ).fetchall()
+            for gate, severity, success, n in rows:
+                key = f"{gate}.{severity}.{'passed' if success else 'failed'}"
+                out["dq"][key] = int(n)
+    finally:
+        con.close()
+    return out
+
+
+def _manifests(settings: Settings, ds: str | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if not ds:
+        return out
+    for path in sorted(settings.manifests_dir.glob(f"*/ingest_date={ds}/manifest.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        out[path.parent.parent.name] = {
+            k: v for k, v in data.items() if isinstance(v, (int, float, str)) or k == "warnings"
+        }
+    return out
+
+
+def next_steps(settings: Settings) -> dict[str, str]:
+    """Where an analyst, data scientist or engineer looks next."""
+    return {
+        "warehouse": str(settings.warehouse_path),
+        "query": (
+            '.venv/bin/cdp query "select segment_name, count(*) as customers '
+            'from marts.customer_segments group by 1 order by 2 desc"'
+        ),
+        "mlflow_ui": f".venv/bin/mlflow ui --backend-store-uri {settings.mlflow_tracking_uri} --port 5000",
+        "airflow_ui": f"AIRFLOW_HOME={settings.airflow_home} .venv/bin/airflow standalone",
+        "data_docs": str(settings.data_docs_dir / "index.html"),
+        "run_summaries": str(settings.run_summaries_dir),
+    }
+
+
+def collect_summary(ds: str | None, run_id: str | None = None) -> dict[str, Any]:
+    """Everything the end-of-run summary shows, as a JSON-serialisable dict."""
+    settings = get_settings()
+    warehouse = _warehouse(settings, ds)
+    return {
+        "logical_date": ds,
+        "run_id": run_id,
+        "lakehouse": _layer_counts(settings, ds),
+        "manifests": _manifests(settings, ds),
+        "warehouse": warehouse["tables"],
+        "data_quality": warehouse["dq"],
+        "segments": warehouse["segments"],
+        "next": next_steps(settings),
+    }
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """Human-readable summary for the terminal."""
+    lines = [f"Customer platform — run summary for {summary.get('logical_date')}", ""]
+    lines.append("Lakehouse rows (all dates / this date):")
+    for layer, tables in summary["lakehouse"].items():
+        for table, n in tables.items():
+            lines.append(f"  {layer:<11} {table:<18} {n['total']:>10,} / {n['date']:>8,}")
+    lines.append("")
+    lines.append("Warehouse tables:")
+    for table, n in summary["warehouse"].items():
+        lines.append(f"  {table:<32} {n:>10,}")
+    if summary.get("data_quality"):
+        lines.append("")
+        lines.append("Data-quality expectations:")
+        for key, n in summary["data_quality"].items():
+            lines.append(f"  {key:<32} {n:>6}")
+    lines.append("")
+    lines.append("Segments:")
+    for seg in summary["segments"]:
+        lines.append(f"  [{seg['segment_id']}] {seg['segment_name']:<28} {seg['customers']:>7,}  {seg['description'] or ''}")
+    if summary["segments"]:
+        first = summary["segments"][0]
+        lines.append(f"  model version {first['model_version']}, MLflow run {first['mlflow_run_id']}")
+    lines.append("")
+    lines.append("Where to look next:")
+    for key, value in summary["next"].items():
+        lines.append(f"  {key:<14} {value}")
+    return "\n".join(lines)
+
+
+def load_summary(path: Path) -> dict[str, Any]:
+    """Read a summary written by the DAG's summarise_run task."""
+    return json.loads(path.read_text(encoding="utf-8"))
