@@ -1,0 +1,65 @@
+"""Every DAG imports cleanly and follows the house rules (owner, tags, retries, docs, pools)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from customer_platform.config import REPO_ROOT
+
+
+@pytest.fixture(scope="module")
+def dagbag(session_data_dir):
+    from customer_platform.airflow_env import airflow_env
+
+    env = airflow_env()
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        from airflow.dag_processing.dagbag import DagBag
+
+        yield DagBag(dag_folder=str(REPO_ROOT / "dags"), include_examples=False)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def test_every_dag_file_imports(dagbag):
+    assert dagbag.import_errors == {}
+    dag_files = {p.stem for p in (REPO_ROOT / "dags").glob("*.py") if not p.name.startswith("_")}
+    assert dag_files <= set(dagbag.dag_ids), "each DAG file defines the DAG named after it"
+
+
+def test_dags_have_owner_tags_docs_and_retries(dagbag):
+    for dag_id, dag in dagbag.dags.items():
+        assert dag.tags, f"{dag_id} has no tags"
+        assert dag.doc_md and len(dag.doc_md) > 100, f"{dag_id} has no documentation"
+        for task in dag.tasks:
+            assert task.owner and task.owner != "airflow", f"{dag_id}.{task.task_id} has no owner"
+            assert task.retries is not None
+
+
+def test_nightly_shape(dagbag):
+    dag = dagbag.get_dag("customer_platform_nightly")
+    ids = set(dag.task_ids)
+    for source in ("crm_customers", "web_orders", "pos_orders", "web_events", "email_engagement", "demographics"):
+        assert f"ingest.ingest_{source}" in ids
+    assert {"silver_gate", "marts_gate", "segment_customers", "summarise_run"} <= ids
+    assert any(t.startswith("dbt.") for t in ids), "the dbt project is rendered as tasks"
+    assert dag.max_active_runs == 1 and dag.catchup is True
+    # Gates never retry: a bad feed stays stopped until someone looks.
+    assert dag.get_task("silver_gate").retries == 0
+    assert dag.get_task("marts_gate").retries == 0
+    # Ingestion retries with exponential backoff.
+    ingest = dag.get_task("ingest.ingest_web_orders")
+    assert ingest.retries >= 1 and ingest.retry_exponential_backoff
+    # Everything that writes DuckDB shares the one-slot pool.
+    writers = [t for t in dag.tasks if t.task_id.startswith("dbt.") or t.task_id in {"marts_gate", "segment_customers"}]
+    assert writers and all(t.pool == "duckdb_warehouse" for t in writers)
+    # Order: ingestion → silver gate → dbt → marts gate → segments.
+    assert "silver_gate" in dag.get_task("ingest.ingest_crm_customers").downstream_task_ids
+    assert "segment_customers" in dag.get_task("marts_gate").downstream_task_ids

@@ -1,0 +1,118 @@
+"""End to end: `cdp run` (what `make run` calls) carries a small dataset through every stage."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from customer_platform.config import REPO_ROOT
+
+LOGICAL_DATE = "2026-06-07"
+CONTRACT_MARTS = (
+    "customer_identity_map",
+    "dim_customers",
+    "fct_orders",
+    "customer_rfm",
+    "customer_engagement",
+    "customer_features",
+    "customer_segments",
+    "segment_history",
+)
+
+
+def _cdp(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "customer_platform.cli", *args],
+        env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=1500,
+    )
+
+
+@pytest.fixture(scope="module")
+def platform_run(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("e2e-data")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CDP_", "AIRFLOW", "MLFLOW_"))}
+    env.update({"CDP_DATA_DIR": str(data_dir), "CDP_DEFAULT_LOGICAL_DATE": LOGICAL_DATE})
+    gen = _cdp(["generate", "--customers", "400", "--start", "2026-06-01", "--end", LOGICAL_DATE, "--seed", "11"], env)
+    assert gen.returncode == 0, gen.stderr[-3000:]
+    first = _cdp(["run", "--date", LOGICAL_DATE], env)
+    assert first.returncode == 0, (first.stdout[-4000:], first.stderr[-6000:])
+    return data_dir, env, first
+
+
+def _query(data_dir: Path, sql: str):
+    import duckdb
+
+    con = duckdb.connect(str(data_dir / "warehouse" / "warehouse.duckdb"), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+def test_every_contract_mart_exists_with_plausible_rows(platform_run):
+    data_dir, _, _ = platform_run
+    with (data_dir / "landing" / "_truth" / "persons.csv").open() as handle:
+        persons = sum(1 for _ in csv.DictReader(handle))
+    counts = {t: _query(data_dir, f"select count(*) from marts.{t}")[0][0] for t in CONTRACT_MARTS}
+    assert counts["dim_customers"] >= 0.5 * persons, counts
+    assert counts["dim_customers"] <= 2.0 * persons, counts
+    assert counts["fct_orders"] > counts["customer_rfm"] * 0.5
+    assert counts["customer_identity_map"] >= counts["dim_customers"]
+    assert counts["customer_features"] > 0.3 * persons
+    assert counts["customer_segments"] == counts["customer_features"]
+    assert counts["segment_history"] >= counts["customer_segments"]
+
+
+@pytest.mark.slow
+def test_segments_carry_the_mlflow_run_and_persona_names(platform_run):
+    data_dir, _, _ = platform_run
+    rows = _query(
+        data_dir,
+        "select count(distinct segment_id), count(distinct mlflow_run_id), min(segment_name), "
+        "count(*) filter (where mlflow_run_id is null or segment_name is null), max(cast(logical_date as varchar)) "
+        "from marts.customer_segments",
+    )[0]
+    segments, runs, a_name, missing, logical_date = rows
+    assert segments >= 2
+    assert runs == 1
+    assert a_name
+    assert missing == 0
+    assert logical_date == LOGICAL_DATE
+
+
+@pytest.mark.slow
+def test_lakehouse_counts_reconcile_with_manifests(platform_run):
+    import json
+
+    data_dir, _, _ = platform_run
+    manifests = list((data_dir / "lakehouse" / "_manifests").glob(f"*/ingest_date={LOGICAL_DATE}/manifest.json"))
+    assert len(manifests) == 6
+    for path in manifests:
+        manifest = json.loads(path.read_text())
+        assert manifest["rows_read"] == manifest["rows_bronze"] + manifest["rows_quarantined"], path
+
+
+@pytest.mark.slow
+def test_summary_is_printed_and_written(platform_run):
+    data_dir, _, first = platform_run
+    assert "Segments:" in first.stdout and "Where to look next:" in first.stdout
+    assert (data_dir / "runs" / f"{LOGICAL_DATE}.json").exists()
+
+
+@pytest.mark.slow
+def test_rerunning_the_date_is_idempotent(platform_run):
+    data_dir, env, _ = platform_run
+    sql = "select unified_customer_id, segment_id, segment_name from marts.customer_segments order by 1"
+    before = _query(data_dir, sql)
+    history_before = _query(data_dir, "select count(*) from marts.segment_history")[0][0]
+    again = _cdp(["run", "--date", LOGICAL_DATE], env)
+    assert again.returncode == 0, again.stderr[-4000:]
+    assert "reusing landing data" in again.stdout
+    assert _query(data_dir, sql) == before
+    assert _query(data_dir, "select count(*) from marts.segment_history")[0][0] == history_before
