@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
+import time
 import sys
 from pathlib import Path
 
@@ -48,7 +50,54 @@ def init_airflow(settings: Settings | None = None) -> None:
     airflow(["pools", "set", WAREHOUSE_POOL, "1", "DuckDB is single-writer: every warehouse writer"], settings)
 
 
-def dags_test(dag_id: str, logical_date: str, settings: Settings | None = None) -> int:
-    """Run a whole DAG for one logical date in this machine's process (`airflow dags test`)."""
-    result = airflow(["dags", "test", dag_id, logical_date], settings, check=False)
-    return result.returncode
+def dags_test(dag_id: str, logical_date: str, settings: Settings | None = None) -> tuple[int, Path]:
+    """Run a whole DAG for one logical date in one process (`airflow dags test`).
+
+    Airflow's log goes to `data/runs/<dag_id>__<date>.log`; task state changes are echoed.
+    Returns the exit code and the log path.
+    """
+    settings = settings or get_settings()
+    log_path = settings.run_summaries_dir / f"{dag_id}__{logical_date}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    settings.airflow_home.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w", encoding="utf-8") as log_file:
+        process = subprocess.Popen(
+            [_airflow_bin(), "dags", "test", dag_id, logical_date],
+            env=airflow_env(settings), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        assert process.stdout is not None
+        progress = _TaskProgress()
+        for line in process.stdout:
+            log_file.write(line)
+            message = progress.feed(line)
+            if message:
+                print("  " + message, flush=True)
+        code = process.wait()
+    return code, log_path
+
+
+class _TaskProgress:
+    """Turns Airflow's `dags test` log into one line per finished task."""
+
+    _START = re.compile(r"\[DAG TEST\] starting task_id=(\S+)")
+    _STATE = re.compile(r"new_state=(\w+)")
+    _END = re.compile(r"\[DAG TEST\] end task task_id=(\S+)")
+    _RUN = re.compile(r"DagRun Finished: .*?state=(\w+)")
+
+    def __init__(self) -> None:
+        self.started: dict[str, float] = {}
+        self.state = "?"
+
+    def feed(self, line: str) -> str | None:
+        if match := self._START.search(line):
+            self.started[match.group(1)] = time.monotonic()
+            self.state = "?"
+        elif match := self._STATE.search(line):
+            self.state = match.group(1)
+        elif match := self._END.search(line):
+            task = match.group(1)
+            seconds = time.monotonic() - self.started.get(task, time.monotonic())
+            return f"{task:<48} {self.state:<10} {seconds:6.1f} s"
+        elif match := self._RUN.search(line):
+            return f"DAG run finished: {match.group(1)}"
+        return None

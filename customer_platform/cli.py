@@ -88,9 +88,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if cmd_initial_load(argparse.Namespace(until=logical_date)) != 0:
         return 1
     init_airflow(settings)
-    code = dags_test("customer_platform_nightly", logical_date, settings)
+    print(f"running customer_platform_nightly for {logical_date} (airflow dags test)")
+    code, log_path = dags_test("customer_platform_nightly", logical_date, settings)
     if code != 0:
-        print(f"customer_platform_nightly failed for {logical_date} (exit {code}); "
+        tail = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-80:]
+        print("\n".join(tail), file=sys.stderr)
+        print(f"\ncustomer_platform_nightly failed for {logical_date} (exit {code}). Full log: {log_path}; "
               f"failure records: {settings.run_summaries_dir / 'failures.jsonl'}", file=sys.stderr)
         return code
     print()
