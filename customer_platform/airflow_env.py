@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import time
 import sys
+import time
 from pathlib import Path
 
 from customer_platform.config import REPO_ROOT, Settings, get_settings

@@ -103,7 +103,7 @@ class Settings:
     sources: tuple[str, ...] = field(default=SOURCES)
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         """Read the environment now (tests call this after setting variables)."""
         data_dir = Path(_env("CDP_DATA_DIR", str(REPO_ROOT / "data"))).resolve()
         mlflow_dir = data_dir / "mlflow"
