@@ -100,7 +100,7 @@ def run_quality_gate(gate: str, ds: str | None, run_id: str | None) -> dict[str,
 
 def run_segmentation(ds: str | None) -> dict[str, Any]:
     """Score customers with the champion model (training the first one if needed)."""
-    from models.segmentation import run_nightly
+    from models.jobs import run_nightly
 
     result = run_nightly(_date(ds))
     return result.to_dict() if hasattr(result, "to_dict") else dict(result)
@@ -117,3 +117,11 @@ def write_run_summary(ds: str | None, run_id: str | None) -> str:
     path.write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
     log.info("run summary written to %s", path)
     return str(path)
+
+
+def run_weekly_training(ds: str | None) -> dict[str, Any]:
+    """Train a challenger, promote it by the documented rule, and rescore."""
+    from models.jobs import run_weekly
+
+    result = run_weekly(_date(ds))
+    return result.to_dict() if hasattr(result, "to_dict") else dict(result)

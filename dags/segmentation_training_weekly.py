@@ -1,0 +1,47 @@
+"""
+### segmentation_training_weekly
+
+Weekly retraining of the customer segmentation, data-aware on the feature mart:
+
+1. **retrain_and_promote** — reads `marts.customer_features` for the logical date, runs
+   model selection (KMeans over a k range on a fixed seeded sample, with silhouette,
+   Davies–Bouldin, Calinski–Harabasz and the inertia elbow) as an MLflow parent run with a
+   child run per candidate, registers the winner as a challenger of
+   `customer_segmentation`, and promotes it to the `champion` alias only when the
+   documented rule holds (quality not worse than the champion beyond a tolerance, and
+   stability acceptable); then rescores customers with the champion.
+
+Runs Sundays; `catchup=False` because only the latest week matters for a retrain.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import dag, task
+
+from customer_platform.orchestration import WAREHOUSE_POOL, default_args, on_failure_record
+
+
+@dag(
+    dag_id="segmentation_training_weekly",
+    schedule="0 6 * * 0",
+    start_date=datetime(2026, 6, 7),
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args(retries=1, retry_delay=timedelta(minutes=5)),
+    tags=["customer-platform", "weekly", "mlflow", "segmentation"],
+    doc_md=__doc__,
+    on_failure_callback=on_failure_record,
+)
+def segmentation_training_weekly():
+    @task(pool=WAREHOUSE_POOL, doc_md="Train a challenger, promote by the rule, rescore.")
+    def retrain_and_promote(ds=None) -> dict:
+        from customer_platform.orchestration import run_weekly_training
+
+        return run_weekly_training(ds)
+
+    retrain_and_promote()
+
+
+segmentation_training_weekly()
