@@ -1,0 +1,5 @@
+"""`python -m datagen generate ...`: see datagen/cli.py."""
+
+from datagen.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,132 @@
+"""Command line: `python -m datagen generate --customers N --start D --end D --seed S`.
+
+Defaults come from `customer_platform.config.get_settings()`. A bad argument exits
+with code 2 and a message naming it; a non-empty output folder needs `--force`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from customer_platform.config import SOURCES, get_settings
+from datagen.profiles import MessRates, rate_names
+
+PROGRESS_THRESHOLD = 50_000
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def _sources(text: str) -> tuple[str, ...]:
+    names = tuple(s.strip() for s in text.split(",") if s.strip())
+    unknown = [s for s in names if s not in SOURCES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown source(s) {', '.join(unknown) or '(none given)'}; choose from {', '.join(SOURCES)}"
+        )
+    return names
+
+
+def _rate(text: str) -> tuple[str, float]:
+    name, sep, raw = text.partition("=")
+    name = name.strip()
+    if not sep or name not in rate_names():
+        raise argparse.ArgumentTypeError(
+            f"expected NAME=VALUE with NAME one of {', '.join(rate_names())}, got {text!r}"
+        )
+    try:
+        value = float(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"rate {name} must be a number within 0..1, got {raw!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"rate {name} must be within 0..1, got {value}")
+    return name, value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `datagen` argument parser (defaults are filled in by `main` from settings)."""
+    parser = argparse.ArgumentParser(prog="python -m datagen", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    gen = sub.add_parser("generate", help="write seeded synthetic landing drops and their ground truth")
+    gen.add_argument(
+        "--customers", type=_positive_int, help="number of persons (default: CDP_DEMO_CUSTOMERS)"
+    )
+    gen.add_argument("--start", type=_iso_date, help="first drop date (default: CDP_DEMO_START_DATE)")
+    gen.add_argument("--end", type=_iso_date, help="last drop date, inclusive (default: CDP_DEMO_END_DATE)")
+    gen.add_argument("--seed", type=int, help="random seed (default: CDP_SEED)")
+    gen.add_argument("--out", type=Path, help="landing folder (default: the configured landing_dir)")
+    gen.add_argument("--force", action="store_true", help="overwrite a non-empty landing folder")
+    gen.add_argument("--sources", type=_sources, help=f"comma-separated subset of: {', '.join(SOURCES)}")
+    gen.add_argument(
+        "--rate",
+        type=_rate,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a messiness rate (repeatable), e.g. malformed_line=0.01",
+    )
+    gen.add_argument(
+        "--chunk", type=_positive_int, default=None, help="rows per generated chunk (memory knob)"
+    )
+    gen.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help=f"one line per day on stderr (default: on from {PROGRESS_THRESHOLD} customers)",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse `argv`, generate, print a one-line summary; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    customers = args.customers or settings.demo_customers
+    start = args.start or _iso_date(settings.demo_start_date)
+    end = args.end or _iso_date(settings.demo_end_date)
+    if end < start:
+        parser.error(f"argument --end: {end} is before --start {start}")
+    seed = settings.seed if args.seed is None else args.seed
+    out = (args.out or settings.landing_dir).resolve()
+    if out.exists() and any(out.iterdir()) and not args.force:
+        print(f"datagen: {out} is not empty; pass --force to overwrite it", file=sys.stderr)
+        return 1
+    rates = MessRates().with_overrides(**dict(args.rate))
+    progress = customers >= PROGRESS_THRESHOLD if args.progress is None else args.progress
+
+    from datagen.generator import DEFAULT_CHUNK, generate
+
+    report = generate(
+        out,
+        customers,
+        start,
+        end,
+        seed=seed,
+        rates=rates,
+        progress=progress,
+        sources=args.sources,
+        chunk=args.chunk or DEFAULT_CHUNK,
+    )
+    print(
+        f"datagen: {customers} persons, {report.total_rows()} lines in {len(report.files)} files, "
+        f"{report.identities} truth identities -> {out}"
+    )
+    return 0

@@ -1,0 +1,191 @@
+"""Seeded synthetic landing data with planted messiness and its ground truth.
+
+`generate()` writes `out_dir/<source>/<YYYY-MM-DD>/<file>` for every day from `start` to
+`end`, plus `out_dir/_truth/` (identities.csv, persons.csv, planted.json and
+planted_lines.csv). Memory stays bounded at a million persons: the population is a set
+of numpy arrays, and every file is generated and written one chunk at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from customer_platform.config import SOURCES
+from datagen import render
+from datagen.context import Context, epoch_day, stream_rng
+from datagen.crm import CrmSource, DemographicsSource
+from datagen.events import EmailSource, WebEventSource
+from datagen.mess import Tally
+from datagen.orders import OrderSources
+from datagen.persons import build_persons
+from datagen.profiles import ARCHETYPES, MessRates
+from datagen.writers import IdentityWriter, PlantedLog
+
+DEFAULT_CHUNK = 100_000
+TRUTH_DIR = "_truth"
+
+
+@dataclass
+class GenerationReport:
+    """What one `generate()` call wrote."""
+
+    out_dir: Path
+    customers: int
+    start: date
+    end: date
+    seed: int
+    sources: tuple[str, ...]
+    rows: dict[str, dict[str, int]]  # source -> day -> data lines written
+    planted: dict[str, int]  # see planted.json "counts"
+    archetypes: dict[str, int]
+    identities: int
+    files: list[str] = field(default_factory=list)
+
+    def total_rows(self, source: str | None = None) -> int:
+        """Data lines written for one source, or for all sources."""
+        names = [source] if source else list(self.rows)
+        return sum(sum(self.rows.get(s, {}).values()) for s in names)
+
+
+def _check_args(customers: int, start: date, end: date, sources: tuple[str, ...]) -> None:
+    if customers <= 0:
+        raise ValueError(f"customers must be positive, got {customers}")
+    if end < start:
+        raise ValueError(f"end {end} is before start {start}")
+    unknown = sorted(set(sources) - set(SOURCES))
+    if unknown:
+        raise ValueError(f"unknown source(s): {', '.join(unknown)}; known: {', '.join(SOURCES)}")
+
+
+def clear_output(out_dir: Path) -> None:
+    """Remove what a previous generation wrote (source folders and `_truth`), nothing else."""
+    for name in (*SOURCES, TRUTH_DIR):
+        target = out_dir / name
+        if target.is_dir():
+            shutil.rmtree(target)
+
+
+def generate(
+    out_dir: Path,
+    customers: int,
+    start: date,
+    end: date,
+    seed: int = 42,
+    rates: MessRates | None = None,
+    progress: bool = False,
+    sources: Iterable[str] | None = None,
+    chunk: int = DEFAULT_CHUNK,
+) -> GenerationReport:
+    """Write daily drops for `customers` persons from `start` to `end` (inclusive) into `out_dir`.
+
+    Same arguments, same bytes. Previous generator output in `out_dir` is replaced.
+    sources: write only these sources (default all six); truth covers what was written.
+    chunk: rows per generated chunk, the knob that bounds memory.
+    """
+    selected = tuple(SOURCES) if sources is None else tuple(dict.fromkeys(sources))
+    _check_args(customers, start, end, selected)
+    rates = rates or MessRates()
+    out_dir = Path(out_dir)
+    clear_output(out_dir)
+    truth = out_dir / TRUTH_DIR
+    truth.mkdir(parents=True, exist_ok=True)
+    days = (end - start).days + 1
+    tally = Tally()
+    start_day = epoch_day(start)
+    persons = build_persons(
+        stream_rng(seed, "persons"), customers, days, start_day * 86_400, start_day + days - 1, rates
+    )
+    ctx = Context(
+        out_dir=out_dir,
+        persons=persons,
+        start=start,
+        seed=seed,
+        rates=rates,
+        tally=tally,
+        planted=PlantedLog(truth / "planted_lines.csv", tally),
+        identities=IdentityWriter(truth / "identities.csv"),
+        chunk=chunk,
+    )
+    render.write_persons_csv(truth / "persons.csv", ctx.persons, ctx.start_day, chunk)
+    writers = _source_writers(ctx, selected)
+    try:
+        for d in range(days):
+            for w in writers:
+                w.write_day(d)
+            if progress:
+                _print_progress(ctx, d)
+    finally:
+        ctx.planted.close()
+        ctx.identities.close()
+    report = GenerationReport(
+        out_dir=out_dir,
+        customers=customers,
+        start=start,
+        end=end,
+        seed=seed,
+        sources=selected,
+        rows={s: ctx.rows.get(s, {}) for s in selected},
+        planted=dict(sorted(tally.items())),
+        archetypes={a: int((ctx.persons.archetype == i).sum()) for i, a in enumerate(ARCHETYPES)},
+        identities=ctx.identities.rows,
+    )
+    _write_planted_json(truth / "planted.json", report, rates, ctx)
+    report.files = sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())
+    return report
+
+
+def _source_writers(ctx: Context, selected: tuple[str, ...]) -> list:
+    writers: list = []
+    if "crm_customers" in selected:
+        writers.append(CrmSource(ctx))
+    if "web_orders" in selected or "pos_orders" in selected:
+        writers.append(OrderSources(ctx, "web_orders" in selected, "pos_orders" in selected))
+    if "web_events" in selected:
+        writers.append(WebEventSource(ctx))
+    if "email_engagement" in selected:
+        writers.append(EmailSource(ctx))
+    if "demographics" in selected:
+        writers.append(DemographicsSource(ctx))
+    return writers
+
+
+def _print_progress(ctx: Context, d: int) -> None:
+    label = ctx.day_label(d)
+    counts = " ".join(f"{s}={days[label]}" for s, days in ctx.rows.items() if label in days)
+    print(f"datagen: day {d + 1}/{ctx.days} {label} {counts}", file=sys.stderr, flush=True)
+
+
+def _write_planted_json(path: Path, report: GenerationReport, rates: MessRates, ctx: Context) -> None:
+    p = ctx.persons
+    population = {
+        "persons": p.n,
+        "crm_persons": int(p.is_crm.sum()),
+        "pos_only_persons": int((~p.is_crm).sum()),
+        "second_crm_accounts": int((p.second_crm_id > 0).sum()),
+        "persons_with_loyalty_card": int((p.loyalty >= 0).sum()),
+        "anonymous_only_browsers": int(p.anonymous_only.sum()),
+        "second_email_subscribers": int((p.sub_second > 0).sum()),
+        "persons_with_demographics": int(p.has_demographics.sum()),
+        "france_persons": int((p.country == 1).sum()),
+    }
+    doc = {
+        "seed": report.seed,
+        "customers": report.customers,
+        "start": report.start.isoformat(),
+        "end": report.end.isoformat(),
+        "sources": list(report.sources),
+        "rates": rates.as_dict(),
+        "archetypes": report.archetypes,
+        "population": population,
+        "counts": report.planted,
+        "rows": report.rows,
+        "identities": report.identities,
+        "planted_lines_file": f"{TRUTH_DIR}/planted_lines.csv",
+    }
+    path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")

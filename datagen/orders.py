@@ -1,0 +1,193 @@
+"""Web-shop orders and point-of-sale transactions, one line per item.
+
+The first daily drop carries a backlog of `profiles.HISTORY_DAYS` days of orders; it is
+generated in time slices sized so one slice holds a bounded number of lines.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from datagen import clock, mess, render, vocab
+from datagen import profiles as pf
+from datagen.context import Context
+
+DAY = clock.DAY
+LINES_PER_SLICE_FACTOR = 2  # a slice holds about chunk * this many lines
+
+
+def _expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For per-order line counts, return (order index per line, line number 1.. per line)."""
+    owner = np.repeat(np.arange(len(counts)), counts)
+    starts = np.cumsum(counts) - counts
+    return owner, np.arange(len(owner)) - starts[owner] + 1
+
+
+class OrderSources:
+    """Writes `web_orders` and `pos_orders` (one random stream, so channels stay consistent)."""
+
+    def __init__(self, ctx: Context, write_web: bool = True, write_pos: bool = True) -> None:
+        self.ctx, self.write_web, self.write_pos = ctx, write_web, write_pos
+        self.prices, self.skus = vocab.build_catalog(ctx.rng("catalog"))
+        self.next_order, self.next_txn = 1, 1
+        p = ctx.persons
+        lines_per_day = 2.0 * float((pf.ORDER_RATE[p.archetype] * p.order_mult).sum()) + 1.0
+        self.slice_days = int(
+            np.clip(ctx.chunk * LINES_PER_SLICE_FACTOR // lines_per_day, 1, pf.HISTORY_DAYS + 1)
+        )
+
+    def write_day(self, d: int) -> None:
+        """Write day `d`'s web and POS files; day 0 also holds the history backlog."""
+        ctx = self.ctx
+        web = ctx.open_drop("web_orders", d) if self.write_web else None
+        pos = ctx.open_drop("pos_orders", d) if self.write_pos else None
+        if d == 0:
+            edges = list(range(-pf.HISTORY_DAYS, 1, self.slice_days)) + [1]
+            windows = list(zip(edges[:-1], edges[1:], strict=True))
+        else:
+            windows = [(d, d + 1)]
+        for s, (w0, w1) in enumerate(windows):
+            self._write_slice(ctx.rng("orders", d, s), w0, w1, web, pos)
+        for drop in (web, pos):
+            if drop is not None:
+                ctx.close_drop(drop, d)
+
+    def _draw_orders(self, rng: np.random.Generator, w0: int, w1: int) -> tuple[np.ndarray, np.ndarray]:
+        """Person index and day offset of every order placed in days [w0, w1)."""
+        p = self.ctx.persons
+        lo = np.maximum(p.order_from, w0)
+        span = np.clip(np.minimum(p.order_to, w1) - lo, 0, None)
+        counts = rng.poisson(pf.ORDER_RATE[p.archetype] * p.order_mult * span)
+        person = np.repeat(np.arange(p.n), counts)
+        day = lo[person] + (rng.random(len(person)) * span[person]).astype(np.int64)
+        # Most new customers place their first order on the day they are first seen.
+        first = np.flatnonzero((p.archetype == pf.NEW_CUSTOMER) & (p.first_seen >= w0) & (p.first_seen < w1))
+        first = first[rng.random(len(first)) < 0.9]
+        return np.concatenate([person, first]), np.concatenate([day, p.first_seen[first]])
+
+    def _write_slice(self, rng, w0: int, w1: int, web, pos) -> None:
+        p = self.ctx.persons
+        person, day = self._draw_orders(rng, w0, w1)
+        arch = p.archetype[person]
+        online = p.is_crm[person] & (
+            (p.country[person] == 1) | (rng.random(len(person)) < pf.WEB_SHARE[arch])
+        )
+        web_rng, pos_rng = rng.spawn(2)
+        if web is not None:
+            self._write_web(web_rng, web, person[online], day[online])
+        if pos is not None:
+            self._write_pos(pos_rng, pos, person[~online], day[~online])
+
+    def _lines(self, rng, arch: np.ndarray, currency: np.ndarray, negative: np.ndarray):
+        """Draw lines for orders; return (owner, line_no, category, sku, quantity, price columns)."""
+        owner, line_no = _expand(1 + rng.poisson(pf.EXTRA_LINES[arch]))
+        la = arch[owner]
+        cat = np.minimum((rng.random(len(owner))[:, None] > pf.CATEGORY_CUM[la]).sum(axis=1), 5)
+        sku = np.minimum(
+            (rng.random(len(owner)) ** pf.SKU_SKEW[la] * vocab.SKUS_PER_CATEGORY).astype(int),
+            vocab.SKUS_PER_CATEGORY - 1,
+        )
+        fx = np.array([vocab.FX_FROM_GBP[c] for c in vocab.CURRENCIES])[currency[owner]]
+        price = np.round(self.prices[cat, sku] * fx, 2)
+        qty = (1 + rng.poisson(pf.EXTRA_QUANTITY[la])) * np.where(negative[owner], -1, 1)
+        bad = rng.random(len(owner)) < self.ctx.rates.non_positive_price
+        price_text = [f"{v:.2f}" for v in price.tolist()]
+        for i in np.flatnonzero(bad).tolist():
+            price_text[i] = "0.00" if i % 2 else f"-{price[i]:.2f}"
+        planted = [(int(i), "non_positive_price") for i in np.flatnonzero(bad)]
+        cat_names, skus = vocab.CATEGORIES, self.skus
+        columns = dict(
+            line_number=[str(x) for x in line_no.tolist()],
+            sku=[skus[c][s] for c, s in zip(cat.tolist(), sku.tolist(), strict=True)],
+            category=[cat_names[c] for c in cat.tolist()],
+            quantity=[str(q) for q in qty.tolist()],
+            unit_price=price_text,
+            currency=[vocab.CURRENCIES[c] for c in currency[owner].tolist()],
+        )
+        return owner, columns, planted
+
+    def _write_web(self, rng, drop, person: np.ndarray, day: np.ndarray) -> None:
+        ctx, p, rates, tally = self.ctx, self.ctx.persons, self.ctx.rates, self.ctx.tally
+        secs = ctx.base_secs + day * DAY + rng.integers(0, DAY, len(person))
+        order = np.argsort(secs, kind="stable")
+        person, secs = person[order], secs[order]
+        n, arch = len(person), p.archetype[person]
+        ids = render.fmt_ids("W", 8, np.arange(self.next_order, self.next_order + n))
+        self.next_order += n
+        use_second = (
+            (p.second_crm_id[person] > 0) & (secs > p.second_crm_created[person]) & (rng.random(n) < 0.3)
+        )
+        customer = render.customer_ids(np.where(use_second, p.second_crm_id[person], p.crm_id[person]))
+        u = rng.random(n)
+        cancel = u < rates.web_cancel * pf.RETURN_FACTOR[arch]
+        returned = ~cancel & (u < (rates.web_cancel + rates.web_return) * pf.RETURN_FACTOR[arch])
+        tally.add("web_orders_cancelled", int(cancel.sum()))
+        tally.add("web_orders_returned", int(returned.sum()))
+        status = np.where(cancel, 1, np.where(returned, 2, 0))
+        foreign = rng.random(n) < rates.foreign_currency
+        currency = np.where(
+            p.country[person] == 1, 1, np.where(foreign, np.where(rng.random(n) < 2 / 3, 2, 1), 0)
+        )
+        owner, cols, planted = self._lines(rng, arch, currency, np.zeros(n, bool))
+        at = clock.iso_mixed(secs, rng.random(n) < 0.5)
+        names = ("completed", "cancelled", "returned")
+        status_text = [names[s] for s in status.tolist()]
+        own = owner.tolist()
+        drop.write_rows(
+            [
+                [ids[o] for o in own],
+                cols["line_number"],
+                [customer[o] for o in own],
+                [at[o] for o in own],
+                [status_text[o] for o in own],
+                cols["sku"],
+                cols["category"],
+                cols["quantity"],
+                cols["unit_price"],
+                cols["currency"],
+            ],
+            planted,
+        )
+        ctx.identities.write("web_orders", ids, render.person_ids(person))
+
+    def _write_pos(self, rng, drop, person: np.ndarray, day: np.ndarray) -> None:
+        ctx, p, rates, tally = self.ctx, self.ctx.persons, self.ctx.rates, self.ctx.tally
+        # Store hours 08:00-20:00, kept as London wall-clock time (the POS contract).
+        local = ctx.base_secs + day * DAY + 8 * 3600 + rng.integers(0, 12 * 3600, len(person))
+        order = np.argsort(local, kind="stable")
+        person, local = person[order], local[order]
+        n, arch = len(person), p.archetype[person]
+        ids = render.fmt_ids("P", 8, np.arange(self.next_txn, self.next_txn + n))
+        self.next_txn += n
+        store = np.where(rng.random(n) < 0.85, p.home_store[person], rng.integers(1, vocab.N_STORES + 1, n))
+        scanned = (p.loyalty[person] >= 0) & (rng.random(n) < 0.85)
+        gives_email = ~scanned | (rng.random(n) < 0.3)
+        loyalty = render.loyalty_ids(np.where(scanned, p.loyalty[person], -1))
+        email = mess.apply_email_mess(
+            render.emails(p, person), rng, rates.email_messy, tally, "email_messy:pos_orders"
+        )
+        email = [e if g else "" for e, g in zip(email, gives_email.tolist(), strict=True)]
+        is_return = rng.random(n) < rates.pos_return * pf.RETURN_FACTOR[arch]
+        tally.add("pos_return_transactions", int(is_return.sum()))
+        currency = np.where(rng.random(n) < rates.foreign_currency * 0.3, 1, 0)
+        owner, cols, planted = self._lines(rng, arch, currency, is_return)
+        at = clock.iso_naive(local)
+        store_text = render.fmt_ids("ST", 3, store)
+        own = owner.tolist()
+        drop.write_rows(
+            [
+                [ids[o] for o in own],
+                cols["line_number"],
+                [store_text[o] for o in own],
+                [loyalty[o] for o in own],
+                [email[o] for o in own],
+                [at[o] for o in own],
+                cols["sku"],
+                cols["category"],
+                cols["quantity"],
+                cols["unit_price"],
+                cols["currency"],
+            ],
+            planted,
+        )
+        ctx.identities.write("pos_orders", ids, render.person_ids(person))

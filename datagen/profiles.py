@@ -1,0 +1,130 @@
+"""Archetype behaviour and the configurable rates of planted messiness."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+
+import numpy as np
+
+ARCHETYPES: tuple[str, ...] = ("champion", "discount_hunter", "lapsing", "new_customer", "window_shopper")
+CHAMPION, DISCOUNT_HUNTER, LAPSING, NEW_CUSTOMER, WINDOW_SHOPPER = range(5)
+#: Default share of persons per archetype (ARCHETYPES order).
+ARCHETYPE_MIX = np.array([0.15, 0.25, 0.25, 0.15, 0.20])
+
+#: Days of order history carried by the first daily drop.
+HISTORY_DAYS = 365
+#: New customers are first seen within this many days before the end date.
+NEW_CUSTOMER_DAYS = 30
+#: Oldest first-seen day for established persons, in days before the start date.
+MAX_TENURE_DAYS = 1500
+
+
+def _a(*values: float) -> np.ndarray:
+    return np.array(values, dtype=np.float64)
+
+
+# Per-archetype behaviour, indexed by archetype code -----------------------------------
+ORDER_RATE = _a(0.050, 0.045, 0.030, 0.060, 0.004)  # orders per active day
+WEB_SHARE = _a(0.60, 0.50, 0.50, 0.60, 0.85)  # share of a CRM person's orders online
+EXTRA_LINES = _a(2.0, 0.3, 1.0, 0.8, 0.3)  # order lines = 1 + Poisson(this)
+EXTRA_QUANTITY = _a(0.25, 0.10, 0.15, 0.15, 0.05)  # quantity = 1 + Poisson(this)
+SKU_SKEW = _a(0.50, 3.0, 1.0, 1.0, 1.3)  # u**skew picks the SKU: < 1 = pricier
+RETURN_FACTOR = _a(0.8, 1.5, 1.0, 0.8, 1.5)  # multiplies the return/cancel base rates
+#: Category mix, rows = archetypes, columns = vocab.CATEGORIES.
+CATEGORY_MIX = np.array(
+    [
+        [0.35, 0.20, 0.08, 0.07, 0.28, 0.02],
+        [0.07, 0.04, 0.08, 0.05, 0.02, 0.74],
+        [0.30, 0.15, 0.15, 0.20, 0.10, 0.10],
+        [0.30, 0.15, 0.20, 0.15, 0.10, 0.10],
+        [0.30, 0.15, 0.20, 0.20, 0.10, 0.05],
+    ]
+)
+CATEGORY_CUM = np.cumsum(CATEGORY_MIX, axis=1)
+SESSION_RATE = _a(0.12, 0.10, 0.01, 0.12, 0.40)  # web sessions per active day
+EXTRA_EVENTS = _a(4.0, 3.0, 1.5, 3.0, 7.0)  # events per session = 1 + Poisson(this)
+#: Event type mix after the landing page view: page_view, product_view, add_to_cart, checkout.
+EVENT_MIX = np.array(
+    [
+        [0.25, 0.50, 0.15, 0.10],
+        [0.30, 0.45, 0.17, 0.08],
+        [0.50, 0.40, 0.08, 0.02],
+        [0.30, 0.50, 0.13, 0.07],
+        [0.20, 0.70, 0.09, 0.01],
+    ]
+)
+EVENT_CUM = np.cumsum(EVENT_MIX, axis=1)
+OPEN_RATE = _a(0.50, 0.55, 0.04, 0.35, 0.25)  # per email sent
+CLICK_RATE = _a(0.40, 0.55, 0.10, 0.25, 0.12)  # per email opened
+UNSUBSCRIBE_RATE = _a(0.001, 0.001, 0.010, 0.002, 0.003)  # per email sent
+BOUNCE_RATE = 0.01
+SECOND_EMAIL_BOUNCE_RATE = 0.04
+#: Income band probabilities (low, medium, high) per archetype.
+INCOME_MIX = np.array(
+    [
+        [0.10, 0.40, 0.50],
+        [0.45, 0.45, 0.10],
+        [0.30, 0.50, 0.20],
+        [0.30, 0.50, 0.20],
+        [0.35, 0.45, 0.20],
+    ]
+)
+
+
+@dataclass(frozen=True)
+class MessRates:
+    """Rates (each within 0..1) of planted messiness and identity fragmentation.
+
+    Shares of rows unless noted; `planted.json` records these and the counts planted.
+    """
+
+    email_messy: float = 0.15  # email values with mixed case and/or stray whitespace
+    phone_nonstandard: float = 0.60  # phones not written as E.164
+    name_typo: float = 0.03  # CRM rows with a one-character edit in a name
+    crm_exact_duplicate: float = 0.01  # CRM rows followed by an identical line
+    crm_daily_update: float = 0.002  # existing contacts re-sent each later day (later updated_at)
+    missing_phone: float = 0.08
+    missing_city: float = 0.05
+    missing_birth_date: float = 0.10
+    postcode_variant: float = 0.10  # postcode lower case or without its space
+    city_case_variant: float = 0.10  # city upper or lower case
+    country_variant: float = 0.40  # country not written as the ISO code
+    malformed_line: float = 0.005  # CSV data lines malformed (see writers.SourceSpec.malformed_kinds)
+    broken_json: float = 0.005  # web event lines with truncated JSON
+    non_positive_price: float = 0.002  # order lines with unit_price 0 or negative
+    web_return: float = 0.06  # web orders returned (times an archetype factor)
+    web_cancel: float = 0.03  # web orders cancelled (times an archetype factor)
+    pos_return: float = 0.04  # POS transactions that are returns (negative quantity)
+    foreign_currency: float = 0.03  # GB web orders in USD/EUR (FR customers always pay EUR)
+    crm_member: float = 0.85  # persons who are CRM contacts; the rest are POS-only
+    france: float = 0.10  # CRM persons living in France
+    loyalty_card: float = 0.60  # CRM persons with a loyalty card (POS-only: 0.8 fixed)
+    marketing_consent: float = 0.70
+    second_crm_account: float = 0.02  # persons registered twice in the CRM
+    second_email: float = 0.08  # persons also subscribed under an email not in the CRM
+    anonymous_only: float = 0.10  # CRM persons who never log in on the web
+    logged_in_session: float = 0.50  # sessions of the other CRM persons that are logged in
+    demographics_coverage: float = 0.60  # persons the vendor knows
+    demographics_non_customers: float = 0.15  # extra vendor rows, as a share of persons
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not isinstance(value, int | float) or not 0.0 <= float(value) <= 1.0:
+                raise ValueError(f"rate {f.name} must be within 0..1, got {value!r}")
+
+    def with_overrides(self, **overrides: float) -> MessRates:
+        """Return a copy with some rates replaced; unknown names raise ValueError."""
+        unknown = sorted(set(overrides) - {f.name for f in fields(self)})
+        if unknown:
+            raise ValueError(f"unknown rate(s): {', '.join(unknown)}")
+        return replace(self, **overrides)
+
+    def as_dict(self) -> dict[str, float]:
+        """All rates by name."""
+        return asdict(self)
+
+
+def rate_names() -> tuple[str, ...]:
+    """Names of every configurable rate."""
+    return tuple(f.name for f in fields(MessRates))
