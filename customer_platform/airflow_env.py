@@ -26,6 +26,7 @@ def airflow_env(settings: Settings | None = None) -> dict[str, str]:
     env.setdefault("AIRFLOW__COSMOS__ENABLE_CACHE", "True")
     env.setdefault("SCARF_ANALYTICS", "false")
     env.setdefault("DO_NOT_TRACK", "1")
+    env.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     env.setdefault("GX_ANALYTICS_ENABLED", "false")
     env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     return env

@@ -1,0 +1,5 @@
+"""`python -m models`: see models/cli.py."""
+
+from models.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,255 @@
+"""Train, evaluate against the champion, log to MLflow and register `customer_segmentation`.
+
+One MLflow parent run per training with a child run per candidate. The winning pipeline
+is logged with signature and input example and registered; the first version becomes
+`champion`, later versions become `challenger` and are promoted by
+`models.promotion.should_promote`.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import mlflow.sklearn
+import numpy as np
+import pandas as pd
+from mlflow.entities.model_registry import ModelVersion
+from mlflow.models import infer_signature
+
+from customer_platform.config import get_settings
+from models.features import feature_table_hash, load_features, parse_logical_date
+from models.personas import initial_segment_ids, match_segment_ids, name_personas, population_reference
+from models.pipeline import centers_in_original_units, cluster_centers, transformed_feature_names
+from models.promotion import PromotionDecision, should_promote, stability_ari
+from models.registry import (
+    CHALLENGER,
+    CHAMPION,
+    MODEL_NAME,
+    alias_version,
+    clear_alias,
+    configure_mlflow,
+    load_pipeline,
+    load_segment_metadata,
+    set_alias,
+)
+from models.reports import write_training_artifacts
+from models.selection import Selection, SelectionConfig, sample_silhouette, select_model
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What a training produced; `is_champion` says whether scoring now uses it."""
+
+    logical_date: str
+    run_id: str
+    model_name: str
+    model_version: str
+    algorithm: str
+    k: int
+    silhouette: float
+    row_count: int
+    data_hash: str
+    is_champion: bool
+    decision: str
+    champion_silhouette: float | None = None
+    stability_ari: float | None = None
+    segments: list[dict[str, Any]] = field(default_factory=list, repr=False)
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-friendly summary (the CLI prints it; XCom can carry it)."""
+        return {k: v for k, v in asdict(self).items() if k != "segments"}
+
+
+def _pip_requirements() -> list[str]:
+    # Explicit pins: MLflow's import-sniffing inference is slow and picks up test tooling.
+    from importlib.metadata import version
+
+    return [f"{p}=={version(p)}" for p in ("mlflow", "scikit-learn", "numpy", "pandas", "scipy", "skops")]
+
+
+def build_segment_table(
+    selection: Selection, frame: pd.DataFrame, config: SelectionConfig, previous: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    """Segment ids, personas and centroids for the winning model.
+
+    Ids are matched to `previous` (the champion's metadata) when it used the same features.
+    """
+    scaled_centers = cluster_centers(selection.winner.clusterer)
+    names = transformed_feature_names(selection.preprocess)
+    original = centers_in_original_units(selection.preprocess, scaled_centers)
+    centroids = [dict(zip(names, map(float, row), strict=True)) for row in original]
+    if previous and set(previous.get("features", [])) == set(config.features):
+        prev_frame = pd.DataFrame([s["centroid"] for s in previous["segments"]])[list(config.features)]
+        prev_scaled = selection.preprocess.transform(prev_frame)
+        prev_ids = [int(s["segment_id"]) for s in previous["segments"]]
+        ids = match_segment_ids(scaled_centers, prev_scaled, prev_ids, centroids)
+    else:
+        ids = initial_segment_ids(centroids)
+    reference = population_reference(frame, config.features)
+    personas = name_personas(centroids, reference, get_settings().rfm_window_days)
+    return [
+        {
+            "segment_id": ids[cluster],
+            "cluster": cluster,
+            "name": personas[cluster][0],
+            "description": personas[cluster][1],
+            "centroid": {k: round(v, 6) for k, v in centroids[cluster].items()},
+        }
+        for cluster in range(len(centroids))
+    ]
+
+
+def segment_ids_for(labels: np.ndarray, segments: list[dict[str, Any]]) -> np.ndarray:
+    """Map a model's raw cluster labels to segment ids through its segment table."""
+    lookup = np.full(max(s["cluster"] for s in segments) + 1, -1, dtype=np.int64)
+    for s in segments:
+        lookup[s["cluster"]] = s["segment_id"]
+    return lookup[labels]
+
+
+def compare_with_champion(
+    champion: ModelVersion, selection: Selection, frame: pd.DataFrame, challenger_sample_ids: np.ndarray
+) -> tuple[float, float]:
+    """(champion silhouette, stability ARI) on the challenger's evaluation sample and space."""
+    pipeline = load_pipeline(champion)
+    metadata = load_segment_metadata(champion)
+    sample = frame.iloc[selection.sample_index][metadata["features"]]
+    champion_labels = pipeline.predict(sample)
+    return (
+        sample_silhouette(selection.sample_scaled, champion_labels),
+        stability_ari(champion_labels, challenger_sample_ids),
+    )
+
+
+def _log_candidates(selection: Selection, seed: int, experiment_id: str) -> None:
+    for candidate in selection.candidates:
+        with mlflow.start_run(experiment_id=experiment_id, run_name=candidate.name, nested=True):
+            mlflow.log_params({"algorithm": candidate.algorithm, "k": candidate.k, "seed": seed})
+            mlflow.log_metrics(candidate.metrics())
+            mlflow.set_tag("chosen", str(candidate is selection.winner).lower())
+
+
+def _decide(
+    champion: ModelVersion | None, sil: float, champ_sil: float | None, ari: float | None, promote: bool
+) -> PromotionDecision:
+    if champion is None:
+        return PromotionDecision(True, "first version: no champion yet")
+    decision = should_promote(sil, champ_sil, ari)
+    if not promote and decision.promote:
+        return PromotionDecision(False, f"eligible but promotion disabled ({decision.reason})")
+    return decision
+
+
+def train(logical_date: str, config: SelectionConfig | None = None, promote: bool = True) -> TrainResult:
+    """Select, log and register a segmentation model on one logical date's features.
+
+    promote: apply the promotion rule (False registers a challenger and leaves the champion).
+    """
+    config = config or SelectionConfig()
+    settings = get_settings()
+    day = parse_logical_date(logical_date).isoformat()
+    experiment_id = configure_mlflow()
+    frame = load_features(day)
+    data_hash = feature_table_hash(frame)
+    selection = select_model(frame, config, settings.seed)
+    champion = alias_version(CHAMPION)
+    previous = load_segment_metadata(champion) if champion else None
+    segments = build_segment_table(selection, frame, config, previous)
+    pipeline = selection.pipeline
+    inputs = frame[list(config.features)]
+    labels = pipeline.predict(inputs)
+    segment_ids = segment_ids_for(labels, segments)
+    sample_ids = segment_ids[selection.sample_index]
+    winner = selection.winner
+    champ_sil, ari = (
+        compare_with_champion(champion, selection, frame, sample_ids) if champion else (None, None)
+    )
+    decision = _decide(champion, winner.silhouette, champ_sil, ari, promote)
+
+    with mlflow.start_run(experiment_id=experiment_id, run_name=f"train-{day}") as run:
+        mlflow.set_tags({"logical_date": day, "feature_table_hash": data_hash, "job": "train"})
+        mlflow.log_params(
+            config.as_params()
+            | {
+                "seed": settings.seed,
+                "sample_seed": settings.seed,
+                "sample_rows": len(selection.sample_index),
+                "logical_date": day,
+                "row_count": len(frame),
+                "feature_table_hash": data_hash,
+                "chosen_algorithm": winner.algorithm,
+                "chosen_k": winner.k,
+            }
+        )
+        mlflow.log_metrics(winner.metrics() | {"n_segments": winner.k, "row_count": len(frame)})
+        _log_candidates(selection, settings.seed, experiment_id)
+        summary = {
+            "logical date": day,
+            "rows": len(frame),
+            "feature table hash": data_hash,
+            "chosen": winner.name,
+            "silhouette": round(winner.silhouette, 4),
+            "decision": decision.reason,
+        }
+        with tempfile.TemporaryDirectory() as tmp:
+            out = write_training_artifacts(
+                Path(tmp) / "report",
+                frame,
+                segment_ids,
+                segments,
+                selection.candidates,
+                winner,
+                selection.sample_scaled,
+                sample_ids,
+                transformed_feature_names(selection.preprocess),
+                summary,
+            )
+            (out / "segments.json").write_text(json.dumps(segments, indent=2), encoding="utf-8")
+            mlflow.log_artifacts(str(out), artifact_path="report")
+        metadata = {
+            "segments": segments,
+            "features": list(config.features),
+            "logical_date": day,
+            "feature_table_hash": data_hash,
+        }
+        info = mlflow.sklearn.log_model(
+            pipeline,
+            name="model",
+            signature=infer_signature(inputs.head(100), labels[:100]),
+            input_example=inputs.head(5),
+            registered_model_name=MODEL_NAME,
+            metadata=metadata,
+            pip_requirements=_pip_requirements(),
+        )
+        version = str(info.registered_model_version)
+        if champ_sil is not None:
+            mlflow.log_metrics({"champion_silhouette": champ_sil, "stability_ari_vs_champion": ari})
+        mlflow.log_metric("promoted", float(decision.promote))
+        mlflow.set_tags({"promotion_decision": decision.reason, "model_version": version})
+
+    if decision.promote:
+        set_alias(CHAMPION, version)
+        clear_alias(CHALLENGER)
+    else:
+        set_alias(CHALLENGER, version)
+    return TrainResult(
+        logical_date=day,
+        run_id=run.info.run_id,
+        model_name=MODEL_NAME,
+        model_version=version,
+        algorithm=winner.algorithm,
+        k=winner.k,
+        silhouette=winner.silhouette,
+        row_count=len(frame),
+        data_hash=data_hash,
+        is_champion=decision.promote,
+        decision=decision.reason,
+        champion_silhouette=champ_sil,
+        stability_ari=ari,
+        segments=segments,
+    )

@@ -1,0 +1,176 @@
+"""Train, register, score and promote against a real MLflow (SQLite) and DuckDB warehouse.
+
+One MLflow home per module (`module_settings`): migrations run once. Fixtures advance the
+registry in order: first night (v1 champion) -> weekly retrain on the same population
+(v2, promoted) -> a deliberately poor challenger (v3, refused).
+"""
+
+from __future__ import annotations
+
+import duckdb
+import mlflow
+import pandas as pd
+import pytest
+from mlflow import MlflowClient
+from sklearn.metrics import adjusted_rand_score
+
+from models.cli import main
+from models.features import CLUSTER_FEATURES
+from models.jobs import run_nightly, run_weekly
+from models.pipeline import KMEANS
+from models.registry import CHALLENGER, CHAMPION, CHAMPION_URI, MODEL_NAME, alias_version
+from models.reports import ELBOW_PNG, HEATMAP_PNG, PROFILE_CSV, REPORT_HTML, SILHOUETTE_PNG
+from models.scoring import SEGMENT_COLUMNS, score
+from models.selection import SelectionConfig
+from models.training import train
+from tests.models.planted import make_planted_features, write_features_table
+
+DAY_1, DAY_2 = "2026-06-30", "2026-07-07"
+
+
+def _table(settings, sql, params=None):
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        return con.execute(sql, params or []).df()
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def first_night(module_settings, planted):
+    features, truth = planted
+    write_features_table(features, module_settings.warehouse_path)
+    outcome = run_nightly(DAY_1)
+    current = _table(module_settings, "select * from marts.customer_segments order by unified_customer_id")
+    return {"outcome": outcome, "current": current, "truth": truth, "features": features}
+
+
+@pytest.fixture(scope="module")
+def second_week(first_night, module_settings):
+    # same population a week on: the retrain should be promoted and keep the segment ids
+    features, _ = make_planted_features(1500, seed=7, logical_date=DAY_2)
+    write_features_table(features, module_settings.warehouse_path, replace=False)
+    return run_weekly(DAY_2)
+
+
+@pytest.fixture(scope="module")
+def poor_challenger(second_week):
+    return train(DAY_2, SelectionConfig(k_min=2, k_max=2, algorithms=(KMEANS,)))
+
+
+def test_first_night_trains_a_champion_and_scores(first_night):
+    trained, scored = first_night["outcome"]["trained"], first_night["outcome"]["scored"]
+    assert trained["model_version"] == "1" and trained["is_champion"]
+    assert scored["rows"] == 1500 and scored["model_version"] == "1"
+    assert scored["stability_ari"] is None
+
+
+def test_written_segments_recover_planted_archetypes(first_night):
+    current = first_night["current"]
+    assert list(current.columns) == list(SEGMENT_COLUMNS)
+    assert adjusted_rand_score(first_night["truth"], current["segment_id"]) >= 0.6
+    assert current.groupby("segment_id")["segment_name"].nunique().eq(1).all()
+    assert current["segment_name"].nunique() == current["segment_id"].nunique()
+    assert (current["mlflow_run_id"] == first_night["outcome"]["trained"]["run_id"]).all()
+
+
+def test_run_carries_params_metrics_children_and_artifacts(first_night):
+    client = MlflowClient()
+    run_id = first_night["outcome"]["trained"]["run_id"]
+    run = client.get_run(run_id)
+    for param in (
+        "seed",
+        "sample_seed",
+        "sample_size",
+        "logical_date",
+        "row_count",
+        "feature_table_hash",
+        "k_min",
+        "k_max",
+        "algorithms",
+        "chosen_k",
+        "chosen_algorithm",
+        "minibatch_threshold",
+    ):
+        assert param in run.data.params, param
+    assert run.data.params["logical_date"] == DAY_1 and run.data.params["row_count"] == "1500"
+    for metric in ("silhouette", "davies_bouldin", "calinski_harabasz", "inertia", "promoted"):
+        assert metric in run.data.metrics, metric
+    children = client.search_runs([run.info.experiment_id], f"tags.mlflow.parentRunId = '{run_id}'")
+    config = SelectionConfig()
+    assert len(children) == len(config.algorithms) * (config.k_max - config.k_min + 1)
+    assert all("silhouette" in c.data.metrics and "inertia" in c.data.metrics for c in children)
+    assert sum(c.data.tags["chosen"] == "true" for c in children) == 1
+    artifacts = {a.path for a in client.list_artifacts(run_id, "report")}
+    for name in (PROFILE_CSV, HEATMAP_PNG, ELBOW_PNG, SILHOUETTE_PNG, REPORT_HTML):
+        assert f"report/{name}" in artifacts
+
+
+def test_artifacts_live_under_the_configured_root(first_night, module_settings):
+    experiment = MlflowClient().get_experiment_by_name("customer_segmentation")
+    assert experiment.artifact_location.endswith("mlflow/artifacts")
+    assert (module_settings.data_dir / "mlflow" / "artifacts").is_dir()
+
+
+def test_champion_loads_by_alias_with_signature(first_night, monkeypatch):
+    monkeypatch.setenv("MLFLOW_ALLOW_PICKLE_DESERIALIZATION", "true")
+    info = mlflow.models.get_model_info(CHAMPION_URI)
+    assert info.signature is not None and info.saved_input_example_info is not None
+    assert info.signature.inputs.input_names() == list(CLUSTER_FEATURES)
+    model = mlflow.pyfunc.load_model(CHAMPION_URI)
+    labels = model.predict(first_night["features"][list(CLUSTER_FEATURES)])
+    assert len(set(labels)) == first_night["current"]["segment_id"].nunique()
+
+
+def test_rescoring_a_date_is_deterministic_and_idempotent(first_night, module_settings):
+    score(DAY_1, f"models:/{MODEL_NAME}/1")
+    again = _table(module_settings, "select * from marts.customer_segments order by unified_customer_id")
+    pd.testing.assert_frame_equal(
+        again.drop(columns="assigned_at"), first_night["current"].drop(columns="assigned_at")
+    )
+    history = _table(module_settings, "select * from marts.segment_history where logical_date = ?", [DAY_1])
+    assert len(history) == 1500
+    assert not history.duplicated(["unified_customer_id", "model_version"]).any()
+
+
+def test_weekly_retrain_is_promoted_keeps_ids_and_logs_stability(second_week, first_night):
+    trained, scored = second_week["trained"], second_week["scored"]
+    assert trained["model_version"] == "2" and trained["is_champion"]
+    assert trained["stability_ari"] >= 0.5
+    assert alias_version(CHAMPION).version in ("2", 2)
+    assert scored["stability_ari"] == pytest.approx(1.0) and scored["previous_logical_date"] == DAY_1
+    metrics = MlflowClient().get_run(scored["score_run_id"]).data.metrics
+    assert metrics["stability_ari_vs_previous_date"] == pytest.approx(1.0)
+    first = first_night["current"].groupby("segment_id")["segment_name"].first().to_dict()
+    names = {s["segment_id"]: s["name"] for s in train_segments(trained["model_version"])}
+    assert names == first  # same population: every id kept its persona
+
+
+def train_segments(version):
+    from models.registry import load_segment_metadata, resolve_model_version
+
+    return load_segment_metadata(resolve_model_version(f"models:/{MODEL_NAME}/{version}"))["segments"]
+
+
+def test_worse_challenger_is_registered_but_not_promoted(poor_challenger):
+    assert not poor_challenger.is_champion
+    assert "silhouette" in poor_challenger.decision
+    assert str(alias_version(CHAMPION).version) == "2"
+    assert str(alias_version(CHALLENGER).version) == poor_challenger.model_version == "3"
+    run = MlflowClient().get_run(poor_challenger.run_id)
+    assert run.data.metrics["promoted"] == 0.0 and "champion_silhouette" in run.data.metrics
+
+
+def test_cli_rejects_a_bad_date_naming_the_argument(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["score", "--date", "2026-02-30"])
+    assert exit_info.value.code == 2
+    assert "--date" in capsys.readouterr().err
+
+
+def test_cli_help_lists_the_commands(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert all(command in out for command in ("train", "score", "nightly"))
