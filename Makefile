@@ -6,6 +6,8 @@ STAMP  := $(VENV)/.installed
 SCALE  ?= 10000
 
 export GX_ANALYTICS_ENABLED := false
+export MLFLOW_DISABLE_TELEMETRY := true
+export DO_NOT_TRACK := 1
 export SPARK_LOCAL_IP ?= 127.0.0.1
 
 .PHONY: run test lint bench up down clean-data env check
