@@ -1,0 +1,147 @@
+"""The DuckDB warehouse: run the dbt project for a logical date, read the result.
+
+dbt runs in-process through `dbtRunner` with the project and profiles directories and the
+environment from `customer_platform.config`, so every location (silver Parquet, warehouse
+file) comes from configuration. DuckDB allows one writing process per file: nothing here
+keeps a connection open while dbt runs, and readers use `connect_readonly()`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
+from customer_platform.config import Settings, get_settings
+
+# dbt reads its configuration from process-wide environment variables: one run at a time.
+_DBT_LOCK = threading.Lock()
+_COMMANDS_WITHOUT_VARS = {"clean", "debug", "deps", "init"}
+
+
+def dbt_env(logical_date: str, settings: Settings | None = None) -> dict[str, str]:
+    """Environment variables the dbt project reads (locations, run parameters, dbt paths)."""
+    settings = settings or get_settings()
+    dbt_dir = settings.data_dir / "dbt"
+    return {
+        **settings.as_env(),
+        "CDP_LOGICAL_DATE": logical_date,
+        "DBT_THREADS": str(settings.dbt_threads),
+        # Artifacts and logs per data directory, so parallel checkouts and tests do not
+        # share dbt_project/target.
+        "DBT_TARGET_PATH": str(dbt_dir / "target"),
+        "DBT_LOG_PATH": str(dbt_dir / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    previous = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _failed_nodes(result) -> list[str]:
+    """Names and messages of the nodes that errored or failed in a dbtRunnerResult."""
+    failed = []
+    for node_result in getattr(result.result, "results", None) or []:
+        status = getattr(node_result, "status", "")
+        status = str(getattr(status, "value", status)).lower()
+        if status in {"error", "fail", "runtime error"}:
+            message = " ".join((getattr(node_result, "message", "") or "").split())
+            failed.append(f"{node_result.node.name} ({status}: {message[:400]})")
+    return failed
+
+
+def _close_dbt_duckdb_connection() -> None:
+    """Close the DuckDB connection dbt-duckdb keeps for the whole process after a run.
+
+    While it is open, this process cannot open the file read-only ("different
+    configuration") and no other process can open it at all.
+    """
+    module = sys.modules.get("dbt.adapters.duckdb.connections")
+    if module is None:
+        return
+    manager = module.DuckDBConnectionManager
+    with manager._LOCK:
+        if manager._ENV is not None:
+            manager._ENV.close()
+        manager.close_all_connections()
+
+
+def release_dbt_connections() -> None:
+    """Close dbt-duckdb's process-wide connection (after an in-process dbt run, e.g. Cosmos DBT_RUNNER)."""
+    with _DBT_LOCK:
+        _close_dbt_duckdb_connection()
+
+
+def _validate_date(logical_date: str) -> str:
+    try:
+        return date.fromisoformat(logical_date).isoformat()
+    except ValueError as exc:
+        raise ValueError(f"logical_date must be YYYY-MM-DD, got {logical_date!r}") from exc
+
+
+def run_dbt(args: list[str], logical_date: str) -> None:
+    """Run one dbt command (e.g. ["build"]) for the logical date; raise RuntimeError naming failed nodes.
+
+    args: the dbt command and its options, without --project-dir / --profiles-dir.
+    """
+    from dbt.cli.main import dbtRunner
+
+    settings = get_settings()
+    logical_date = _validate_date(logical_date)
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    command = [
+        *args,
+        "--project-dir",
+        str(settings.dbt_project_dir),
+        "--profiles-dir",
+        str(settings.dbt_profiles_dir),
+    ]
+    if args and args[0] not in _COMMANDS_WITHOUT_VARS:
+        command += ["--vars", json.dumps({"logical_date": logical_date})]
+    with _DBT_LOCK, _environment(dbt_env(logical_date, settings)):
+        try:
+            result = dbtRunner().invoke(command)
+        finally:
+            _close_dbt_duckdb_connection()
+    if result.success:
+        return
+    failed = _failed_nodes(result)
+    if failed:
+        raise RuntimeError(f"dbt {' '.join(args)} failed for {logical_date}: " + "; ".join(failed))
+    raise RuntimeError(f"dbt {' '.join(args)} failed for {logical_date}: {result.exception!r}")
+
+
+def dbt_build(logical_date: str) -> None:
+    """Build and test every model of the warehouse for the logical date."""
+    run_dbt(["build"], logical_date)
+
+
+def dbt_docs_generate(logical_date: str | None = None) -> None:
+    """Generate the dbt docs site (catalog from the current warehouse) into the dbt target path."""
+    run_dbt(["docs", "generate"], logical_date or get_settings().default_logical_date)
+
+
+def connect_readonly():
+    """A read-only DuckDB connection to the warehouse; close it before dbt runs again."""
+    import duckdb
+
+    settings = get_settings()
+    release_dbt_connections()
+    if not settings.warehouse_path.exists():
+        raise FileNotFoundError(f"no warehouse at {settings.warehouse_path}: run dbt_build first")
+    return duckdb.connect(str(settings.warehouse_path), read_only=True)

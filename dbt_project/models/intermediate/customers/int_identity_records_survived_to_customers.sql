@@ -1,0 +1,84 @@
+-- The golden record: one row per unified customer. Each field takes the most recent non-null
+-- value among the cluster's records; contact fields (email, phone) first prefer the source
+-- (CRM > POS > email tool) and then recency. Hashes travel with the value they hash.
+with
+
+identity_records as (
+
+    select * from {{ ref('int_identity_records_unioned') }}
+
+),
+
+customer_records as (
+
+    select * from {{ ref('int_identity_records_anchored_to_customers') }}
+
+),
+
+records as (
+
+    select
+        customer_records.unified_customer_id,
+        identity_records.*
+    from identity_records
+    inner join customer_records
+        on identity_records.record_key = customer_records.record_key
+
+),
+
+survived as (
+
+    select
+        unified_customer_id,
+        first(email order by source_priority, observed_at desc nulls last, record_key)
+            filter (where email is not null) as email,
+        first(email_hash order by source_priority, observed_at desc nulls last, record_key)
+            filter (where email is not null) as email_hash,
+        first(email_sha256 order by source_priority, observed_at desc nulls last, record_key)
+            filter (where email is not null) as email_sha256,
+        first(phone order by source_priority, observed_at desc nulls last, record_key)
+            filter (where phone is not null) as phone,
+        first(phone_hash order by source_priority, observed_at desc nulls last, record_key)
+            filter (where phone is not null) as phone_hash,
+        first(first_name order by observed_at desc nulls last, record_key)
+            filter (where first_name is not null) as first_name,
+        first(last_name order by observed_at desc nulls last, record_key)
+            filter (where last_name is not null) as last_name,
+        first(birth_date order by observed_at desc nulls last, record_key)
+            filter (where birth_date is not null) as birth_date,
+        first(postcode order by observed_at desc nulls last, record_key)
+            filter (where postcode is not null) as postcode,
+        first(city order by observed_at desc nulls last, record_key)
+            filter (where city is not null) as city,
+        first(country_code order by observed_at desc nulls last, record_key)
+            filter (where country_code is not null) as country_code,
+        first(loyalty_id order by source_priority, observed_at desc nulls last, record_key)
+            filter (where loyalty_id is not null) as loyalty_id,
+        first(source_record_id order by observed_at desc nulls last, record_key)
+            filter (where source = 'crm_customers') as crm_customer_id,
+        first(has_marketing_consent order by observed_at desc nulls last, record_key)
+            filter (where has_marketing_consent is not null) as crm_marketing_consent,
+        max(observed_at) filter (where has_marketing_consent is not null) as consent_observed_at,
+        max(last_unsubscribed_at) as last_unsubscribed_at,
+        min(first_seen_at) as first_seen_at,
+        max(observed_at) as last_seen_at,
+        count(distinct source) as source_count,
+        count(*) as record_count,
+        count(*) filter (where source = 'crm_customers') as crm_record_count
+    from records
+    group by unified_customer_id
+
+),
+
+final as (
+
+    select
+        * exclude (crm_marketing_consent, consent_observed_at, last_unsubscribed_at),
+        -- Consent only from the CRM; an email unsubscribe later than that CRM record revokes it.
+        coalesce(crm_marketing_consent, false)
+            and not coalesce(last_unsubscribed_at > consent_observed_at, false) as has_marketing_consent
+    from survived
+
+)
+
+select * from final

@@ -1,0 +1,49 @@
+-- Web activity per unified customer: counts inside the activity window (same length as the
+-- RFM window), last event up to the logical date.
+with
+
+web_events as (
+
+    select * from {{ ref('stg_web_analytics__events') }}
+
+),
+
+customer_records as (
+
+    select * from {{ ref('int_identity_records_anchored_to_customers') }}
+    where source = 'web_events'
+
+),
+
+events_to_date as (
+
+    select
+        customer_records.unified_customer_id,
+        web_events.session_id,
+        web_events.event_type,
+        web_events.occurred_at,
+        cast(web_events.occurred_at as date) >= {{ window_start_date() }} as is_in_window
+    from web_events
+    inner join customer_records
+        on web_events.cookie_id = customer_records.source_record_id
+    where cast(web_events.occurred_at as date) <= {{ logical_date() }}
+
+),
+
+final as (
+
+    select
+        unified_customer_id,
+        count(distinct session_id) filter (where is_in_window) as sessions,
+        count(*) filter (where is_in_window and event_type = 'page_view') as page_views,
+        count(*) filter (where is_in_window and event_type = 'product_view') as product_views,
+        count(*) filter (where is_in_window and event_type = 'add_to_cart') as add_to_carts,
+        count(*) filter (where is_in_window and event_type = 'checkout') as checkouts,
+        min(occurred_at) as first_web_event_at,
+        max(occurred_at) as last_web_event_at
+    from events_to_date
+    group by unified_customer_id
+
+)
+
+select * from final

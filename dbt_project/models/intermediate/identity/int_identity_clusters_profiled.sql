@@ -1,0 +1,74 @@
+-- One contact profile per deterministic cluster, the input of probabilistic matching.
+-- Over-merge key values (a family mailbox) are blanked so they cannot link anything here
+-- either; the email's local part is reduced to letters and digits (anna.smith12 and
+-- anna_smith12 compare equal).
+with
+
+identity_records as (
+
+    select * from {{ ref('int_identity_records_unioned') }}
+
+),
+
+clustered_records as (
+
+    select * from {{ ref('int_identity_records_clustered') }}
+
+),
+
+overmerge_keys as (
+
+    select * from {{ ref('int_identity_overmerge_keys') }}
+
+),
+
+records as (
+
+    select
+        clustered_records.deterministic_cluster_id,
+        identity_records.*,
+        overmerge_keys.key_value is null as is_usable_email
+    from identity_records
+    inner join clustered_records
+        on identity_records.record_index = clustered_records.record_index
+    left join overmerge_keys
+        on overmerge_keys.key_type = 'email'
+        and identity_records.email = overmerge_keys.key_value
+
+),
+
+profiles as (
+
+    select
+        deterministic_cluster_id,
+        bool_or(source = 'crm_customers') as has_crm_record,
+        first(email order by source_priority, observed_at desc nulls last, record_key)
+            filter (where email is not null and is_usable_email) as email,
+        first(lower(first_name) order by observed_at desc nulls last, record_key)
+            filter (where first_name is not null) as first_name,
+        first(lower(last_name) order by observed_at desc nulls last, record_key)
+            filter (where last_name is not null) as last_name,
+        first(birth_date order by observed_at desc nulls last, record_key)
+            filter (where birth_date is not null) as birth_date
+    from records
+    group by deterministic_cluster_id
+
+),
+
+final as (
+
+    select
+        deterministic_cluster_id,
+        has_crm_record,
+        email,
+        nullif(regexp_replace(split_part(email, '@', 1), '[^a-z0-9]', '', 'g'), '') as email_local,
+        nullif(split_part(email, '@', 2), '') as email_domain,
+        first_name,
+        last_name,
+        birth_date
+    from profiles
+    where email is not null
+
+)
+
+select * from final

@@ -1,0 +1,108 @@
+-- Order behaviour per unified customer inside the RFM window (logical_date - rfm_window_days,
+-- logical_date]; customers whose orders all fall before the window are kept with zeros.
+with
+
+orders as (
+
+    select * from {{ ref('int_order_lines_aggregated_to_orders') }}
+
+),
+
+order_lines as (
+
+    select * from {{ ref('int_order_lines_unioned') }}
+
+),
+
+orders_to_date as (
+
+    select
+        *,
+        order_date >= {{ window_start_date() }} as is_in_window
+    from orders
+    where order_date <= {{ logical_date() }}
+
+),
+
+order_totals as (
+
+    select
+        unified_customer_id,
+        min(order_date) as first_order_date,
+        max(order_date) as last_order_date,
+        max(order_date) filter (where is_in_window and is_completed) as last_completed_order_date,
+        count(distinct order_id) filter (where is_in_window and is_completed) as frequency,
+        greatest(coalesce(sum(net_amount) filter (where is_in_window), 0), 0) as monetary
+    from orders_to_date
+    group by unified_customer_id
+
+),
+
+window_lines as (
+
+    select *
+    from order_lines
+    where order_date between {{ window_start_date() }} and {{ logical_date() }}
+
+),
+
+line_totals as (
+
+    select
+        unified_customer_id,
+        count(*) as line_count,
+        count(*) filter (where is_returned_or_cancelled) as returned_or_cancelled_line_count
+    from window_lines
+    group by unified_customer_id
+
+),
+
+category_spend as (
+
+    select
+        unified_customer_id,
+        category,
+        greatest(sum(net_line_amount), 0) as net_spend
+    from window_lines
+    group by unified_customer_id, category
+
+),
+
+category_shares as (
+
+    select
+        unified_customer_id,
+        {% for category in var('product_categories') -%}
+        coalesce(sum(net_spend) filter (where category = '{{ category }}') / nullif(sum(net_spend), 0), 0)
+            as share_{{ category }},
+        {% endfor -%}
+        sum(net_spend) as category_net_spend
+    from category_spend
+    group by unified_customer_id
+
+),
+
+final as (
+
+    select
+        order_totals.unified_customer_id,
+        order_totals.first_order_date,
+        order_totals.last_order_date,
+        order_totals.last_completed_order_date,
+        order_totals.frequency,
+        order_totals.monetary,
+        coalesce(line_totals.line_count, 0) as line_count,
+        coalesce(line_totals.returned_or_cancelled_line_count, 0) as returned_or_cancelled_line_count,
+        {% for category in var('product_categories') -%}
+        coalesce(category_shares.share_{{ category }}, 0) as share_{{ category }},
+        {% endfor -%}
+        coalesce(category_shares.category_net_spend, 0) as category_net_spend
+    from order_totals
+    left join line_totals
+        on order_totals.unified_customer_id = line_totals.unified_customer_id
+    left join category_shares
+        on order_totals.unified_customer_id = category_shares.unified_customer_id
+
+)
+
+select * from final

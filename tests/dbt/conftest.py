@@ -1,0 +1,73 @@
+"""One dbt build over the planted silver fixture, shared by the tests of this package."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pytest
+
+from tests.dbt.silver_fixture import LOGICAL_DATE, SilverFixture, build_fixture
+
+
+@dataclass(frozen=True)
+class BuiltWarehouse:
+    settings: object
+    run_results: dict  # run_results.json of the build (later dbt commands overwrite the file)
+
+
+@pytest.fixture(scope="package")
+def dbt_settings(tmp_path_factory):
+    """Package-wide twin of the `isolated_settings` fixture: every location under one tmp dir.
+
+    (`isolated_settings` is function-scoped; a dbt build costs seconds, so the package shares one.)
+    """
+    from customer_platform.config import reload_settings
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CDP_DATA_DIR", str(tmp_path_factory.mktemp("dbt-data")))
+        for name in (
+            "CDP_LAKEHOUSE_DIR",
+            "CDP_WAREHOUSE_PATH",
+            "CDP_LOGICAL_DATE",
+            "CDP_RFM_WINDOW_DAYS",
+            "DBT_PROFILES_DIR",
+            "MLFLOW_TRACKING_URI",
+            "AIRFLOW_HOME",
+        ):
+            patch.delenv(name, raising=False)
+        yield reload_settings()
+    reload_settings()
+
+
+@pytest.fixture(scope="package")
+def planted(dbt_settings) -> SilverFixture:
+    """The planted scenario, written as silver Parquet under the package's lakehouse."""
+    fixture = build_fixture()
+    fixture.write(dbt_settings.lakehouse_dir)
+    return fixture
+
+
+@pytest.fixture(scope="package")
+def built_warehouse(dbt_settings, planted) -> BuiltWarehouse:
+    """`dbt build` (models + every data and unit test) for the fixture's logical date."""
+    from customer_platform.warehouse import dbt_build
+
+    dbt_build(LOGICAL_DATE.isoformat())
+    run_results = json.loads((dbt_settings.data_dir / "dbt" / "target" / "run_results.json").read_text())
+    return BuiltWarehouse(dbt_settings, run_results)
+
+
+@pytest.fixture()
+def query(built_warehouse):
+    """Run SQL against the built warehouse read-only and return a DataFrame."""
+    from customer_platform.warehouse import connect_readonly
+
+    def run(sql: str, params: list | None = None):
+        con = connect_readonly()
+        try:
+            return con.execute(sql, params or []).df()
+        finally:
+            con.close()
+
+    return run

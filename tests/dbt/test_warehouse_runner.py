@@ -1,0 +1,31 @@
+"""customer_platform.warehouse: argument checks and failures that name the dbt node."""
+
+from __future__ import annotations
+
+import pytest
+
+from customer_platform import warehouse
+
+
+def test_logical_date_is_validated_before_dbt_runs(isolated_settings):
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        warehouse.run_dbt(["build"], "30/06/2026")
+
+
+def test_connect_readonly_without_a_warehouse_says_so(isolated_settings):
+    with pytest.raises(FileNotFoundError, match="dbt_build"):
+        warehouse.connect_readonly()
+
+
+def test_dbt_env_carries_locations_and_the_logical_date(isolated_settings):
+    env = warehouse.dbt_env("2026-06-30", isolated_settings)
+    assert env["CDP_LAKEHOUSE_DIR"] == str(isolated_settings.lakehouse_dir)
+    assert env["CDP_WAREHOUSE_PATH"] == str(isolated_settings.warehouse_path)
+    assert env["CDP_LOGICAL_DATE"] == "2026-06-30"
+    assert env["DBT_TARGET_PATH"].startswith(str(isolated_settings.data_dir))
+
+
+def test_failed_run_names_the_failed_node(isolated_settings):
+    # No silver Parquet under this data directory: the staging model cannot read its source.
+    with pytest.raises(RuntimeError, match="stg_crm__customers"):
+        warehouse.run_dbt(["run", "--select", "stg_crm__customers"], "2026-06-30")
