@@ -44,6 +44,16 @@ def default_args(retries: int = 2, retry_delay: timedelta = timedelta(minutes=2)
     }
 
 
+def dbt_executable() -> str:
+    """The dbt executable of this interpreter's environment."""
+    import shutil
+    import sys
+    from pathlib import Path
+
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else (shutil.which("dbt") or "dbt")
+
+
 def silver_asset_uri(table: str) -> str:
     """Asset URI of a silver table (file scheme on the configured lakehouse)."""
     return f"file://{get_settings().silver_dir / table}"

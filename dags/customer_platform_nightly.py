@@ -33,6 +33,7 @@ from customer_platform.config import SOURCES, get_settings
 from customer_platform.orchestration import (
     SILVER_TABLES,
     WAREHOUSE_POOL,
+    dbt_executable,
     default_args,
     on_failure_record,
     silver_asset_uri,
@@ -88,9 +89,15 @@ def customer_platform_nightly():
             target_name="duckdb",
             profiles_yml_filepath=settings.dbt_profiles_dir / "profiles.yml",
         ),
-        execution_config=ExecutionConfig(invocation_mode=InvocationMode.DBT_RUNNER),
+        # dbt runs in a subprocess so its DuckDB connection is closed when each task ends
+        # (DuckDB allows one writer; later tasks in the same worker process open the file).
+        execution_config=ExecutionConfig(
+            invocation_mode=InvocationMode.SUBPROCESS, dbt_executable_path=dbt_executable()
+        ),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_LS,
+            invocation_mode=InvocationMode.SUBPROCESS,
+            dbt_executable_path=dbt_executable(),
             test_behavior=TestBehavior.AFTER_ALL,
             enable_mock_profile=False,
         ),
