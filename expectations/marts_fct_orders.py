@@ -1,0 +1,64 @@
+"""Suite `marts.fct_orders`: unique orders, none orphaned from `marts.dim_customers`."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import great_expectations as gx
+import great_expectations.expectations as gxe
+
+from expectations.common import (
+    GateThresholds,
+    critical,
+    future_cutoff,
+    new_suite,
+    parse_logical_date,
+    warning,
+)
+
+SUITE_NAME = "marts.fct_orders"
+ASSET_NAME = "fct_orders"
+TABLES = ("fct_orders", "dim_customers")
+OPTIONAL = False
+#: The orphan check needs a join, so the validated frame is computed, one row per order.
+QUERY = """
+select
+    orders.order_id,
+    orders.channel,
+    orders.unified_customer_id,
+    cast(orders.ordered_at as timestamp) as ordered_at,
+    orders.gross_amount,
+    orders.net_amount,
+    customers.unified_customer_id is not null as customer_in_dim_customers
+from marts.fct_orders as orders
+left join (select distinct unified_customer_id from marts.dim_customers) as customers
+    on orders.unified_customer_id = customers.unified_customer_id
+"""
+
+
+def build_suite(
+    logical_date: str | date, thresholds: GateThresholds | None = None, frame: Any = None
+) -> gx.ExpectationSuite:
+    """Build `marts.fct_orders` for the run's logical date."""
+    day = parse_logical_date(logical_date)
+    expectations = [
+        critical(gxe.ExpectColumnValuesToNotBeNull, column="order_id"),
+        critical(gxe.ExpectColumnValuesToBeUnique, column="order_id"),
+        critical(gxe.ExpectColumnValuesToNotBeNull, column="unified_customer_id"),
+        critical(
+            gxe.ExpectColumnValuesToBeInSet,
+            column="customer_in_dim_customers",
+            value_set=[True],
+            meta={"check": "no_orphan_orders"},
+        ),
+        critical(
+            gxe.ExpectColumnValuesToBeBetween,
+            column="ordered_at",
+            max_value=future_cutoff(day, tz_aware=False),
+        ),
+        warning(gxe.ExpectColumnValuesToBeInSet, column="channel", value_set=["web", "pos"]),
+        warning(gxe.ExpectColumnValuesToMatchRegex, column="order_id", regex=r"^(?:web|pos):.+$"),
+        warning(gxe.ExpectColumnValuesToBeBetween, column="gross_amount", min_value=0),
+    ]
+    return new_suite(SUITE_NAME, expectations, table="marts.fct_orders", logical_date=str(day))
