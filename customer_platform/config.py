@@ -49,6 +49,7 @@ ENV_VARS: tuple[str, ...] = (
     "AIRFLOW_HOME",
     "DBT_PROFILES_DIR",
     "DBT_THREADS",
+    "CDP_DBT_EXECUTION_MODE",
 )
 
 
@@ -88,6 +89,7 @@ class Settings:
     dbt_project_dir: Path
     dbt_profiles_dir: Path
     dbt_threads: int
+    dbt_execution_mode: str
     spark_master: str
     spark_driver_memory: str
     spark_shuffle_partitions: int
@@ -121,6 +123,7 @@ class Settings:
             dbt_project_dir=REPO_ROOT / "dbt_project",
             dbt_profiles_dir=Path(_env("DBT_PROFILES_DIR", str(REPO_ROOT / "dbt_project"))).resolve(),
             dbt_threads=_env_int("DBT_THREADS", 1),
+            dbt_execution_mode=_env("CDP_DBT_EXECUTION_MODE", "local").lower(),
             spark_master=_env("SPARK_MASTER", "local[*]"),
             spark_driver_memory=_env("SPARK_DRIVER_MEMORY", "4g"),
             spark_shuffle_partitions=_env_int("SPARK_SHUFFLE_PARTITIONS", 8),
@@ -145,6 +148,8 @@ class Settings:
             raise ValueError(f"CDP_RFM_WINDOW_DAYS must be positive, got {self.rfm_window_days}")
         if self.demo_customers <= 0:
             raise ValueError(f"CDP_DEMO_CUSTOMERS must be positive, got {self.demo_customers}")
+        if self.dbt_execution_mode not in {"watcher", "local"}:
+            raise ValueError(f"CDP_DBT_EXECUTION_MODE must be 'watcher' or 'local', got {self.dbt_execution_mode!r}")
         if self.dbt_threads <= 0:
             raise ValueError(f"DBT_THREADS must be positive, got {self.dbt_threads}")
 

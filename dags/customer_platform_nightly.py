@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import Asset, dag, task, task_group
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-from cosmos.constants import InvocationMode, LoadMode, TestBehavior
+from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
 from customer_platform.config import SOURCES, get_settings
 from customer_platform.orchestration import (
@@ -91,8 +91,13 @@ def customer_platform_nightly():
         ),
         # dbt runs in a subprocess so its DuckDB connection is closed when each task ends
         # (DuckDB allows one writer; later tasks in the same worker process open the file).
+        # local (default): one dbt invocation per model, ~10 s each on 2 cores. watcher: one
+        # `dbt build` whose per-model states are mirrored by sensors; it needs a scheduler
+        # running tasks concurrently and deadlocks under `airflow dags test` (sequential).
         execution_config=ExecutionConfig(
-            invocation_mode=InvocationMode.SUBPROCESS, dbt_executable_path=dbt_executable()
+            execution_mode=ExecutionMode.WATCHER if settings.dbt_execution_mode == "watcher" else ExecutionMode.LOCAL,
+            invocation_mode=InvocationMode.SUBPROCESS,
+            dbt_executable_path=dbt_executable(),
         ),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_LS,
