@@ -145,3 +145,12 @@ def connect_readonly():
     if not settings.warehouse_path.exists():
         raise FileNotFoundError(f"no warehouse at {settings.warehouse_path}: run dbt_build first")
     return duckdb.connect(str(settings.warehouse_path), read_only=True)
+
+
+def release_after_cosmos_task(project_dir: str, **_: object) -> None:
+    """Cosmos callback: close dbt-duckdb's connection after each in-process dbt task.
+
+    Worker processes that run several tasks (and `airflow dags test`) then reopen the
+    warehouse from other tasks without DuckDB's "different configuration" lock error.
+    """
+    release_dbt_connections()

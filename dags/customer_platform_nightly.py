@@ -96,7 +96,7 @@ def customer_platform_nightly():
         # running tasks concurrently and deadlocks under `airflow dags test` (sequential).
         execution_config=ExecutionConfig(
             execution_mode=ExecutionMode.WATCHER if settings.dbt_execution_mode == "watcher" else ExecutionMode.LOCAL,
-            invocation_mode=InvocationMode.SUBPROCESS,
+            invocation_mode=InvocationMode.DBT_RUNNER,
             dbt_executable_path=dbt_executable(),
         ),
         render_config=RenderConfig(
@@ -110,6 +110,8 @@ def customer_platform_nightly():
             "vars": {"logical_date": "{{ ds }}"},
             "pool": WAREHOUSE_POOL,
             "install_deps": False,
+            # In-process dbt keeps DuckDB open; release it so later tasks can open the file.
+            "callback": "customer_platform.warehouse.release_after_cosmos_task",
             "retries": 1,
         },
     )
