@@ -1,0 +1,84 @@
+"""Per-date ingest manifests (what was read, kept, quarantined) and the quarantine-rate gate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from spark_jobs.landing import Drop
+
+
+class QuarantineThresholdExceeded(RuntimeError):
+    """A drop quarantined more than `max_quarantine_rate` of its rows; silver was not published.
+
+    Bronze, quarantine and the manifest were written first, so the evidence is on disk.
+    """
+
+    def __init__(self, source: str, manifests: list[dict[str, Any]]):
+        self.source = source
+        self.manifests = manifests
+        super().__init__(" | ".join(describe_breach(m) for m in manifests))
+
+
+def describe_breach(manifest: dict[str, Any]) -> str:
+    """One line naming source, date, rate and the files with quarantined rows."""
+    files = ", ".join(
+        f"{f['file']} ({f['rows_quarantined']} of {f['rows_read']} rows)"
+        for f in manifest["files"]
+        if f["rows_quarantined"]
+    )
+    return (
+        f"{manifest['source']} {manifest['ingest_date']}: quarantine rate {manifest['quarantine_rate']:.1%} "
+        f"({manifest['rows_quarantined']} of {manifest['rows_read']} rows) exceeds the maximum "
+        f"{manifest['max_quarantine_rate']:.1%}; files: {files}; see quarantine/{manifest['source']}/"
+        f"ingest_date={manifest['ingest_date']}"
+    )
+
+
+def file_entries(drop: Drop, lines: dict[str, int], counts: dict[tuple[str, bool], int],
+                 header_lines: int) -> list[dict[str, Any]]:
+    """Per file: bytes, rows read (physical lines less the header), bronze and quarantined."""
+    entries = []
+    for f in drop.files:
+        physical = lines.get(f.relative, 0)
+        entries.append({
+            "file": f.relative,
+            "bytes": f.size,
+            "rows_read": max(physical - header_lines, 0),
+            "rows_bronze": counts.get((f.relative, False), 0),
+            "rows_quarantined": counts.get((f.relative, True), 0),
+        })
+    return entries
+
+
+def build_manifest(drop: Drop, *, silver_table: str, run_id: str, files: list[dict[str, Any]],
+                   reasons: dict[str, int], max_rate: float) -> dict[str, Any]:
+    """The manifest of one date, before silver counts and timings are filled in."""
+    read = sum(f["rows_read"] for f in files)
+    quarantined = sum(f["rows_quarantined"] for f in files)
+    rate = quarantined / read if read else 0.0
+    warnings = list(drop.warnings) + [w for f in drop.files for w in f.warnings]
+    bronze = sum(f["rows_bronze"] for f in files)
+    if read != bronze + quarantined:  # cannot happen by construction; say so loudly if it does
+        warnings.append(f"reconciliation failed: read {read} != bronze {bronze} + quarantine {quarantined}")
+    status = "no_drop" if not drop.exists else "ok"
+    if rate > max_rate:
+        status = "quarantine_threshold_exceeded"
+    return {
+        "source": drop.source,
+        "silver_table": silver_table,
+        "ingest_date": drop.ingest_date,
+        "run_id": run_id,
+        "status": status,
+        "rows_read": read,
+        "rows_bronze": bronze,
+        "rows_quarantined": quarantined,
+        "rows_silver": 0,
+        "rows_duplicates": 0,
+        "rows_suppressed": 0,
+        "quarantine_rate": round(rate, 6),
+        "max_quarantine_rate": max_rate,
+        "silver_published": False,
+        "files": files,
+        "quarantine_reasons": dict(sorted(reasons.items(), key=lambda kv: -kv[1])),
+        "warnings": warnings,
+    }

@@ -1,0 +1,1 @@
+"""Pure DataFrame -> DataFrame transforms of the ingest jobs (no I/O)."""
