@@ -116,3 +116,37 @@ def test_rerunning_the_date_is_idempotent(platform_run):
     assert "reusing landing data" in again.stdout
     assert _query(data_dir, sql) == before
     assert _query(data_dir, "select count(*) from marts.segment_history")[0][0] == history_before
+
+
+def _thin_drop(landing: Path, source: str, from_date: str, to_date: str, keep: float) -> None:
+    """Copy one day's drop to another date keeping only a share of its data lines."""
+    for src in (landing / source / from_date).iterdir():
+        lines = src.read_text(encoding="utf-8").splitlines(keepends=True)
+        header, body = (lines[:1], lines[1:]) if src.suffix == ".csv" else ([], lines)
+        target = landing / source / to_date / src.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("".join(header + body[: max(1, int(len(body) * keep))]), encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_critical_gate_failure_stops_the_run_and_keeps_yesterdays_segments(platform_run):
+    """A day at 10% of normal volume fails the silver gate; nothing downstream runs."""
+    import json
+
+    data_dir, env, _ = platform_run
+    bad_date = "2026-06-08"
+    landing = data_dir / "landing"
+    for source in ("crm_customers", "web_orders", "pos_orders", "web_events", "email_engagement"):
+        _thin_drop(landing, source, LOGICAL_DATE, bad_date, keep=0.1)
+    segments_sql = "select unified_customer_id, segment_id, cast(logical_date as varchar) from marts.customer_segments order by 1"
+    before = _query(data_dir, segments_sql)
+
+    failed = _cdp(["run", "--date", bad_date], env)
+
+    assert failed.returncode != 0
+    assert "silver gate failed" in failed.stderr
+    assert _query(data_dir, segments_sql) == before, "yesterday's segments must stay untouched"
+    assert not (data_dir / "runs" / f"{bad_date}.json").exists(), "the summary task must not run"
+    records = [json.loads(line) for line in (data_dir / "runs" / "failures.jsonl").read_text().splitlines()]
+    gate_failures = [r for r in records if r["logical_date"] == bad_date and r["task_id"] == "silver_gate"]
+    assert gate_failures and "silver gate failed" in gate_failures[-1]["reason"]
