@@ -161,7 +161,7 @@ def _silver_column(entry: Any, where: str) -> SilverColumn:
     # YAML form: `- email: email` or `- email_hash: {std: salted_sha256, of: email}`.
     if not isinstance(entry, dict) or len(entry) != 1:
         raise ContractError(f"{where}: each silver column is a one-key mapping, got {entry!r}")
-    (name, spec), = entry.items()
+    ((name, spec),) = entry.items()
     if isinstance(spec, str):
         return SilverColumn(name=name, std=spec)
     if spec is None:
@@ -232,7 +232,9 @@ def load_contracts(directory: Path = CONTRACTS_DIR) -> dict[str, SourceContract]
     for path in sorted(directory.glob("*.yml")):
         contract = load_contract(path)
         if contract.name in contracts:
-            raise ContractError(f"{path}: source {contract.name!r} already defined in {contracts[contract.name].path}")
+            raise ContractError(
+                f"{path}: source {contract.name!r} already defined in {contracts[contract.name].path}"
+            )
         contracts[contract.name] = contract
     return contracts
 

@@ -10,7 +10,6 @@ Extract (landing files, read as text so every line is kept), transform (pure fun
 from __future__ import annotations
 
 import argparse
-import csv
 import re
 import sys
 import time
@@ -21,14 +20,13 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import StringType, StructField, StructType
 
 from customer_platform.config import Settings, get_settings
 from spark_jobs import lakehouse
 from spark_jobs.contracts import QUARANTINE_SCHEMA, SourceContract, get_contract, load_contracts
 from spark_jobs.landing import Drop, discover_drop, number_lines, read_raw_lines
-from spark_jobs.manifest import QuarantineThresholdExceeded, build_manifest, file_entries
-from spark_jobs.reference import fx_rates_to
+from spark_jobs.manifest import QuarantineThresholdExceeded, build_manifest, count_groups, file_entries
+from spark_jobs.reference_data import fx_rates_to
 from spark_jobs.transforms.lineage import add_lineage
 from spark_jobs.transforms.parse import parse_lines
 from spark_jobs.transforms.silver import SilverContext, suppress, to_silver
@@ -39,15 +37,6 @@ __all__ = ["QuarantineThresholdExceeded", "ingest_dates", "ingest_source", "main
 def _token(run_id: str) -> str:
     # Unique per attempt: an Airflow retry reuses its run id but must not reuse a folder.
     return f"{re.sub(r'[^A-Za-z0-9_.-]', '_', run_id)[:80]}.{uuid.uuid4().hex[:8]}"
-
-
-def _read_suppression(spark: SparkSession, path: Path) -> DataFrame | None:
-    if not path.is_file() or path.stat().st_size == 0:
-        return None
-    with path.open(encoding="utf-8", newline="") as handle:
-        header = next(csv.reader(handle), [])
-    schema = StructType([StructField(name.strip(), StringType()) for name in header if name.strip()])
-    return spark.read.schema(schema).option("header", True).csv(str(path))
 
 
 def _parse_drop(spark: SparkSession, contract: SourceContract, drops: list[Drop]):
@@ -65,20 +54,7 @@ def _parse_drop(spark: SparkSession, contract: SourceContract, drops: list[Drop]
         numbered = numbered.where(F.col("_line_number") > 1)
         for group in groups:
             group["_lines"] -= group["header"]
-    return numbered, parsed, lines_per_file, _counts(groups)
-
-
-def _counts(groups: list[dict]) -> tuple[dict[tuple[str, bool], int], dict[str, dict[str, int]]]:
-    """Rows per (file, quarantined?) and quarantine reasons (text before the first ':') per date."""
-    per_file: dict[tuple[str, bool], int] = {}
-    reasons: dict[str, dict[str, int]] = {}
-    for g in groups:
-        key = (g["_source_file"], g["quarantined"])
-        per_file[key] = per_file.get(key, 0) + g["_lines"]
-        if g["quarantined"] and g["_lines"]:
-            by_date = reasons.setdefault(g["ingest_date"], {})
-            by_date[g["reason"]] = by_date.get(g["reason"], 0) + g["_lines"]
-    return per_file, reasons
+    return numbered, parsed, lines_per_file, count_groups(groups)
 
 
 def _publish(df: DataFrame, table_dir: Path, token: str, dates: list[str], layer: str) -> None:
@@ -87,8 +63,9 @@ def _publish(df: DataFrame, table_dir: Path, token: str, dates: list[str], layer
     lakehouse.publish_partitions(table_dir, token, dates)
 
 
-def _run(contract: SourceContract, dates: list[str], run_id: str, spark: SparkSession,
-         settings: Settings) -> list[dict[str, Any]]:
+def _run(
+    contract: SourceContract, dates: list[str], run_id: str, spark: SparkSession, settings: Settings
+) -> list[dict[str, Any]]:
     started, ingested_at = time.monotonic(), datetime.now(UTC)
     spark.conf.set("spark.sql.session.timeZone", "UTC")  # naive timestamps are parsed as UTC wall time
     token = _token(run_id)
@@ -99,8 +76,17 @@ def _run(contract: SourceContract, dates: list[str], run_id: str, spark: SparkSe
     }
     drops = [discover_drop(contract, settings.landing_dir, d) for d in dates]
     present = [d.ingest_date for d in drops if d.exists]
-    manifests = {d.ingest_date: build_manifest(d, silver_table=contract.silver_table, run_id=run_id, files=[],
-                                               reasons={}, max_rate=settings.max_quarantine_rate) for d in drops}
+    manifests = {
+        d.ingest_date: build_manifest(
+            d,
+            silver_table=contract.silver_table,
+            run_id=run_id,
+            files=[],
+            reasons={},
+            max_rate=settings.max_quarantine_rate,
+        )
+        for d in drops
+    }
     lakehouse.begin(token)
     parsed = None
     try:
@@ -108,23 +94,34 @@ def _run(contract: SourceContract, dates: list[str], run_id: str, spark: SparkSe
             lakehouse.recover(table_dir, present)
         if present:
             data, parsed, lines_per_file, (counts, reasons) = _parse_drop(
-                spark, contract, [d for d in drops if d.exists])
+                spark, contract, [d for d in drops if d.exists]
+            )
             data = add_lineage(data, run_id, ingested_at)
-            bronze = data.where(F.col("_reason").isNull()).select(*contract.bronze_schema().names, "ingest_date")
-            quarantine = data.where(F.col("_reason").isNotNull()).select(*QUARANTINE_SCHEMA.names, "ingest_date")
+            bronze = data.where(F.col("_reason").isNull()).select(
+                *contract.bronze_schema().names, "ingest_date"
+            )
+            quarantine = data.where(F.col("_reason").isNotNull()).select(
+                *QUARANTINE_SCHEMA.names, "ingest_date"
+            )
             _publish(bronze, dirs["bronze"], token, present, "bronze")
             _publish(quarantine, dirs["quarantine"], token, present, "quarantine")
             header = 1 if contract.format == "csv" else 0
             for drop in drops:
                 if drop.exists:
                     manifests[drop.ingest_date] = build_manifest(
-                        drop, silver_table=contract.silver_table, run_id=run_id,
+                        drop,
+                        silver_table=contract.silver_table,
+                        run_id=run_id,
                         files=file_entries(drop, lines_per_file, counts, header),
-                        reasons=reasons.get(drop.ingest_date, {}), max_rate=settings.max_quarantine_rate)
+                        reasons=reasons.get(drop.ingest_date, {}),
+                        max_rate=settings.max_quarantine_rate,
+                    )
             _write_manifests(manifests, started, settings)  # evidence first, even if silver fails below
             publishable = [d for d in present if manifests[d]["status"] == "ok"]
             if publishable:
-                _publish_silver(bronze, contract, settings, spark, dirs["silver"], token, publishable, manifests)
+                _publish_silver(
+                    bronze, contract, settings, spark, dirs["silver"], token, publishable, manifests
+                )
         _write_manifests(manifests, started, settings)
     finally:
         if parsed is not None:
@@ -138,11 +135,19 @@ def _run(contract: SourceContract, dates: list[str], run_id: str, spark: SparkSe
     return [manifests[d] for d in dates]
 
 
-def _publish_silver(bronze: DataFrame, contract: SourceContract, settings: Settings, spark: SparkSession,
-                    table_dir: Path, token: str, dates: list[str], manifests: dict[str, dict]) -> None:
+def _publish_silver(
+    bronze: DataFrame,
+    contract: SourceContract,
+    settings: Settings,
+    spark: SparkSession,
+    table_dir: Path,
+    token: str,
+    dates: list[str],
+    manifests: dict[str, dict],
+) -> None:
     ctx = SilverContext(salt=settings.hash_salt, fx_rates=fx_rates_to(settings.base_currency))
     silver = to_silver(bronze.where(F.col("ingest_date").isin(dates)), contract, ctx)
-    suppression = _read_suppression(spark, settings.suppression_path)
+    suppression = lakehouse.read_suppression_list(spark, settings.suppression_path)
     before: dict[str, int] = {}
     if suppression is not None:
         before = {r["ingest_date"]: r["count"] for r in silver.groupBy("ingest_date").count().collect()}
@@ -152,23 +157,35 @@ def _publish_silver(bronze: DataFrame, contract: SourceContract, settings: Setti
         manifest = manifests[ingest_date]
         rows = lakehouse.parquet_rows(table_dir / f"ingest_date={ingest_date}")
         suppressed = before.get(ingest_date, rows) - rows if suppression is not None else 0
-        manifest.update(rows_silver=rows, rows_suppressed=suppressed, silver_published=True,
-                        rows_duplicates=manifest["rows_bronze"] - rows - suppressed)
+        manifest.update(
+            rows_silver=rows,
+            rows_suppressed=suppressed,
+            silver_published=True,
+            rows_duplicates=manifest["rows_bronze"] - rows - suppressed,
+        )
 
 
 def _write_manifests(manifests: dict[str, dict], started: float, settings: Settings) -> None:
     elapsed = time.monotonic() - started
     total = sum(m["rows_read"] for m in manifests.values())
     for ingest_date, manifest in manifests.items():
-        manifest.update(elapsed_seconds=round(elapsed, 3), dates_in_pass=len(manifests),
-                        rows_per_second=round(total / elapsed, 1) if elapsed > 0 else None,
-                        finished_at=datetime.now(UTC).isoformat(timespec="seconds"))
+        manifest.update(
+            elapsed_seconds=round(elapsed, 3),
+            dates_in_pass=len(manifests),
+            rows_per_second=round(total / elapsed, 1) if elapsed > 0 else None,
+            finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
         path = settings.manifests_dir / manifest["source"] / f"ingest_date={ingest_date}" / "manifest.json"
         lakehouse.write_manifest(path, manifest)
 
 
-def ingest_dates(source: str, dates: list[str], run_id: str | None = None,
-                 spark: SparkSession | None = None, one_pass: bool = True) -> list[dict[str, Any]]:
+def ingest_dates(
+    source: str,
+    dates: list[str],
+    run_id: str | None = None,
+    spark: SparkSession | None = None,
+    one_pass: bool = True,
+) -> list[dict[str, Any]]:
     """Ingest several dates of one source (initial loads); returns one manifest per date.
 
     one_pass: read and write all dates in one Spark pass (faster for history loads)
@@ -198,8 +215,9 @@ def ingest_dates(source: str, dates: list[str], run_id: str | None = None,
     return manifests
 
 
-def ingest_source(source: str, logical_date: str, run_id: str | None = None,
-                  spark: SparkSession | None = None) -> dict[str, Any]:
+def ingest_source(
+    source: str, logical_date: str, run_id: str | None = None, spark: SparkSession | None = None
+) -> dict[str, Any]:
     """Ingest ONLY `<landing>/<source>/<logical_date>/`; returns its manifest.
 
     A missing drop yields a manifest with 0 rows and a warning. Raises
@@ -262,9 +280,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ERROR {exc}", file=sys.stderr)
             manifests, code = exc.manifests, 1
         for m in manifests:
-            print(f"{m['source']} {m['ingest_date']}: {m['status']}, read {m['rows_read']}, bronze "
-                  f"{m['rows_bronze']}, quarantined {m['rows_quarantined']}, silver {m['rows_silver']} "
-                  f"({m['rows_per_second']} rows/s)" + "".join(f"\n  warning: {w}" for w in m["warnings"]))
+            print(
+                f"{m['source']} {m['ingest_date']}: {m['status']}, read {m['rows_read']}, bronze "
+                f"{m['rows_bronze']}, quarantined {m['rows_quarantined']}, silver {m['rows_silver']} "
+                f"({m['rows_per_second']} rows/s)" + "".join(f"\n  warning: {w}" for w in m["warnings"])
+            )
     return code
 
 

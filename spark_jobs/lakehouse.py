@@ -11,6 +11,7 @@ cleans up, putting back any old partition that had been moved aside.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -20,7 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.types import StringType, StructField, StructType
 
 STAGING = "_staging"
 TRASH = "_trash"
@@ -43,8 +45,13 @@ def failpoint(name: str) -> None:
 
 def _write_owner(run_dir: Path, token: str, dates: list[str]) -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
-    owner = {"token": token, "host": socket.gethostname(), "pid": os.getpid(), "dates": dates,
-             "started": time.time()}
+    owner = {
+        "token": token,
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "dates": dates,
+        "started": time.time(),
+    }
     (run_dir / OWNER_FILE).write_text(json.dumps(owner), encoding="utf-8")
 
 
@@ -173,3 +180,13 @@ def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
     tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
     tmp.write_text(json.dumps(manifest, indent=2, sort_keys=False, default=str), encoding="utf-8")
     os.replace(tmp, path)
+
+
+def read_suppression_list(spark: SparkSession, path: Path) -> DataFrame | None:
+    """The erasure suppression list (CSV: email_hash, phone_hash, customer_id), or None if absent."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return None
+    with path.open(encoding="utf-8", newline="") as handle:
+        header = next(csv.reader(handle), [])
+    schema = StructType([StructField(name.strip(), StringType()) for name in header if name.strip()])
+    return spark.read.schema(schema).option("header", True).csv(str(path))

@@ -75,12 +75,16 @@ def _csv_layout(contract: SourceContract, path: Path, relative: str) -> tuple[Fi
                 break
     missing = [s.landing_names[0] for s in contract.fields if s.name not in columns]
     extra = [h for i, h in enumerate(header) if i not in columns.values()]
-    missing_required = tuple(s.landing_names[0] for s in contract.fields if s.required and s.name not in columns)
+    missing_required = tuple(
+        s.landing_names[0] for s in contract.fields if s.required and s.name not in columns
+    )
     warnings = []
     if missing or extra:
         warnings.append(f"schema drift in {relative}: missing columns {missing}, extra columns {extra}")
     if missing_required:
-        warnings.append(f"missing required columns {list(missing_required)} in {relative}: whole file quarantined")
+        warnings.append(
+            f"missing required columns {list(missing_required)} in {relative}: whole file quarantined"
+        )
     return FileLayout(columns=columns, width=len(header), missing_required=missing_required), warnings
 
 
@@ -127,7 +131,9 @@ def discover_drop(contract: SourceContract, landing_dir: Path, ingest_date: str)
             continue
         size = path.stat().st_size
         if size == 0:
-            drop.files.append(DropFile(path, relative, ingest_date, 0, FileLayout(), (f"0-byte file {relative}",)))
+            drop.files.append(
+                DropFile(path, relative, ingest_date, 0, FileLayout(), (f"0-byte file {relative}",))
+            )
             continue
         reader = _csv_layout if contract.format == "csv" else _json_layout
         layout, warnings = reader(contract, path, relative)
@@ -193,7 +199,9 @@ def number_lines(lines: DataFrame, *keys: Column) -> tuple[DataFrame, dict[str, 
             first_line[name] = first_id
         offsets.append((name, start, first_id, done))
         per_file[name] = done + count
-    groups = [{**row.asDict(), "header": first_line.get(row["_source_file"]) == row["_first_id"]} for row in stats]
+    groups = [
+        {**row.asDict(), "header": first_line.get(row["_source_file"]) == row["_first_id"]} for row in stats
+    ]
     schema = "_source_file string, _block_start long, _first_id long, _offset long"
     splits = lines.sparkSession.createDataFrame(offsets, schema)
     numbered = lines.join(F.broadcast(splits), ["_source_file", "_block_start"]).select(

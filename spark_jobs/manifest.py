@@ -34,24 +34,34 @@ def describe_breach(manifest: dict[str, Any]) -> str:
     )
 
 
-def file_entries(drop: Drop, lines: dict[str, int], counts: dict[tuple[str, bool], int],
-                 header_lines: int) -> list[dict[str, Any]]:
+def file_entries(
+    drop: Drop, lines: dict[str, int], counts: dict[tuple[str, bool], int], header_lines: int
+) -> list[dict[str, Any]]:
     """Per file: bytes, rows read (physical lines less the header), bronze and quarantined."""
     entries = []
     for f in drop.files:
         physical = lines.get(f.relative, 0)
-        entries.append({
-            "file": f.relative,
-            "bytes": f.size,
-            "rows_read": max(physical - header_lines, 0),
-            "rows_bronze": counts.get((f.relative, False), 0),
-            "rows_quarantined": counts.get((f.relative, True), 0),
-        })
+        entries.append(
+            {
+                "file": f.relative,
+                "bytes": f.size,
+                "rows_read": max(physical - header_lines, 0),
+                "rows_bronze": counts.get((f.relative, False), 0),
+                "rows_quarantined": counts.get((f.relative, True), 0),
+            }
+        )
     return entries
 
 
-def build_manifest(drop: Drop, *, silver_table: str, run_id: str, files: list[dict[str, Any]],
-                   reasons: dict[str, int], max_rate: float) -> dict[str, Any]:
+def build_manifest(
+    drop: Drop,
+    *,
+    silver_table: str,
+    run_id: str,
+    files: list[dict[str, Any]],
+    reasons: dict[str, int],
+    max_rate: float,
+) -> dict[str, Any]:
     """The manifest of one date, before silver counts and timings are filled in."""
     read = sum(f["rows_read"] for f in files)
     quarantined = sum(f["rows_quarantined"] for f in files)
@@ -82,3 +92,16 @@ def build_manifest(drop: Drop, *, silver_table: str, run_id: str, files: list[di
         "quarantine_reasons": dict(sorted(reasons.items(), key=lambda kv: -kv[1])),
         "warnings": warnings,
     }
+
+
+def count_groups(groups: list[dict]) -> tuple[dict[tuple[str, bool], int], dict[str, dict[str, int]]]:
+    """Rows per (file, quarantined?) and quarantine reasons (text before the first ':') per date."""
+    per_file: dict[tuple[str, bool], int] = {}
+    reasons: dict[str, dict[str, int]] = {}
+    for g in groups:
+        key = (g["_source_file"], g["quarantined"])
+        per_file[key] = per_file.get(key, 0) + g["_lines"]
+        if g["quarantined"] and g["_lines"]:
+            by_date = reasons.setdefault(g["ingest_date"], {})
+            by_date[g["reason"]] = by_date.get(g["reason"], 0) + g["_lines"]
+    return per_file, reasons

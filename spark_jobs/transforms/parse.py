@@ -41,8 +41,11 @@ class FileLayout:
     missing_required: tuple[str, ...] = ()
 
 
-def _by_file(layouts: Mapping[str, FileLayout], pick: Callable[[FileLayout], Any],
-             build: Callable[[Any], Column | None]) -> Column:
+def _by_file(
+    layouts: Mapping[str, FileLayout],
+    pick: Callable[[FileLayout], Any],
+    build: Callable[[Any], Column | None],
+) -> Column:
     """One expression per distinct layout value; a CASE on `_source_file` only when files differ."""
     groups: dict[Any, list[str]] = {}
     for name, layout in layouts.items():
@@ -74,8 +77,10 @@ def _structural_csv(contract: SourceContract, layouts: Mapping[str, FileLayout])
         .when(F.col("_blank"), F.lit("empty line"))
         .when(unquoted.contains('"'), F.lit("unbalanced quotes"))
         .when(missing.isNotNull(), missing)
-        .when(count != width, F.concat(F.lit("column count "), count.cast("string"), F.lit(" != "),
-                                       width.cast("string")))
+        .when(
+            count != width,
+            F.concat(F.lit("column count "), count.cast("string"), F.lit(" != "), width.cast("string")),
+        )
     )
 
 
@@ -158,24 +163,43 @@ def _quoted(text: Column) -> Column:
 def field_reasons(spec: FieldSpec) -> list[Column]:
     """Reasons the field makes its row invalid (null entries when it is fine)."""
     text, value = F.col(f"_text__{spec.name}"), F.col(spec.name)
-    reasons = [F.when(text.isNotNull() & value.isNull(),
-                      F.concat(F.lit(f"unparseable {spec.type} in {spec.name}: "), _quoted(text)))]
+    reasons = [
+        F.when(
+            text.isNotNull() & value.isNull(),
+            F.concat(F.lit(f"unparseable {spec.type} in {spec.name}: "), _quoted(text)),
+        )
+    ]
     if spec.required:
         reasons.append(F.when(text.isNull(), F.lit(f"required field {spec.name} is empty")))
     if spec.gt is not None:
-        reasons.append(F.when(value <= spec.gt, F.concat(F.lit(f"{spec.name} must be > {spec.gt:g}: "),
-                                                         value.cast("string"))))
+        reasons.append(
+            F.when(
+                value <= spec.gt,
+                F.concat(F.lit(f"{spec.name} must be > {spec.gt:g}: "), value.cast("string")),
+            )
+        )
     if spec.ne is not None:
-        reasons.append(F.when(value == spec.ne, F.concat(F.lit(f"{spec.name} must be != {spec.ne:g}: "),
-                                                         value.cast("string"))))
+        reasons.append(
+            F.when(
+                value == spec.ne,
+                F.concat(F.lit(f"{spec.name} must be != {spec.ne:g}: "), value.cast("string")),
+            )
+        )
     if spec.allowed:
         known = [v.upper() for v in spec.allowed]
-        reasons.append(F.when(value.isNotNull() & ~F.upper(text).isin(known),
-                              F.concat(F.lit(f"{spec.name} must be one of [{', '.join(spec.allowed)}]: "),
-                                       _quoted(text))))
+        reasons.append(
+            F.when(
+                value.isNotNull() & ~F.upper(text).isin(known),
+                F.concat(F.lit(f"{spec.name} must be one of [{', '.join(spec.allowed)}]: "), _quoted(text)),
+            )
+        )
     if spec.pattern:
-        reasons.append(F.when(value.isNotNull() & ~text.rlike(spec.pattern),
-                              F.concat(F.lit(f"{spec.name} does not match {spec.pattern}: "), _quoted(text))))
+        reasons.append(
+            F.when(
+                value.isNotNull() & ~text.rlike(spec.pattern),
+                F.concat(F.lit(f"{spec.name} does not match {spec.pattern}: "), _quoted(text)),
+            )
+        )
     return reasons
 
 
@@ -188,21 +212,34 @@ def parse_lines(lines: DataFrame, contract: SourceContract, layouts: Mapping[str
         *passthrough, F.make_valid_utf8("value").alias("_raw_line"), F.is_valid_utf8("value").alias("_utf8")
     )
     # A byte-order mark only ever sits at the start of a file's first line.
-    staged = staged.select("*", F.regexp_replace("_raw_line", "^\uFEFF", "").alias("_clean"))
-    unquoted = [F.regexp_replace("_clean", '"[^"]*"', "").alias("_unquoted")] if contract.format == "csv" else []
-    staged = staged.select("*", parsed.alias("_fields"), strip(F.col("_clean")).isNull().alias("_blank"), *unquoted)
+    staged = staged.select("*", F.regexp_replace("_raw_line", "^\ufeff", "").alias("_clean"))
+    unquoted = (
+        [F.regexp_replace("_clean", '"[^"]*"', "").alias("_unquoted")] if contract.format == "csv" else []
+    )
+    staged = staged.select(
+        "*", parsed.alias("_fields"), strip(F.col("_clean")).isNull().alias("_blank"), *unquoted
+    )
     raws = [
-        _by_file(layouts, lambda lay, name=spec.name: lay.columns.get(name), raw_of).alias(f"_raw__{spec.name}")
+        _by_file(layouts, lambda lay, name=spec.name: lay.columns.get(name), raw_of).alias(
+            f"_raw__{spec.name}"
+        )
         for spec in contract.fields
     ]
     structural = _structural_csv(contract, layouts) if contract.format == "csv" else _structural_json(layouts)
     staged = staged.select("*", *raws, structural.alias("_structural"))
     # Stripped once per field: conversions and reasons all read it (fewer expressions to plan).
-    staged = staged.select("*", *[strip(F.col(f"_raw__{s.name}")).alias(f"_text__{s.name}") for s in contract.fields])
-    typed = staged.select("*", *[
-        typed_value(F.col(f"_raw__{s.name}"), s, contract.timezone, F.col(f"_text__{s.name}")).alias(s.name)
-        for s in contract.fields
-    ])
+    staged = staged.select(
+        "*", *[strip(F.col(f"_raw__{s.name}")).alias(f"_text__{s.name}") for s in contract.fields]
+    )
+    typed = staged.select(
+        "*",
+        *[
+            typed_value(F.col(f"_raw__{s.name}"), s, contract.timezone, F.col(f"_text__{s.name}")).alias(
+                s.name
+            )
+            for s in contract.fields
+        ],
+    )
     reasons = [r for spec in contract.fields for r in field_reasons(spec)]
     for group in contract.require_one_of:
         absent = [F.col(f"_text__{name}").isNull() for name in group]

@@ -126,8 +126,9 @@ def silver_columns(contract: SourceContract) -> list[str]:
     return [c.name for c in contract.silver_columns] + list(SILVER_LINEAGE)
 
 
-def to_silver(bronze: DataFrame, contract: SourceContract, ctx: SilverContext,
-              suppression: DataFrame | None = None) -> DataFrame:
+def to_silver(
+    bronze: DataFrame, contract: SourceContract, ctx: SilverContext, suppression: DataFrame | None = None
+) -> DataFrame:
     """Valid bronze rows (with `ingest_date`) -> silver rows keeping `ingest_date` for partitioning."""
     return (
         bronze.transform(standardize, contract, ctx)

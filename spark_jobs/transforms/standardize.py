@@ -13,7 +13,7 @@ import re
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
-from spark_jobs.reference import countries, country_aliases, country_key
+from spark_jobs.reference_data import countries, country_aliases, country_key
 
 # Whitespace stripped from value edges: trim() alone keeps tabs, no-break spaces and BOMs.
 EDGE_SPACE = " \t\n\r\x0b\x0c\u00a0\ufeff"

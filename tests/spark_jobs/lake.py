@@ -39,8 +39,11 @@ def partition_checksums(table_dir: Path) -> dict[str, str]:
 
 def leftovers(lakehouse_dir: Path) -> list[str]:
     """Staging or trash folders anywhere in the lakehouse (a finished run leaves none)."""
-    return sorted(str(p.relative_to(lakehouse_dir)) for p in lakehouse_dir.rglob("*")
-                  if p.is_dir() and p.name in ("_staging", "_trash"))
+    return sorted(
+        str(p.relative_to(lakehouse_dir))
+        for p in lakehouse_dir.rglob("*")
+        if p.is_dir() and p.name in ("_staging", "_trash")
+    )
 
 
 def manifest(settings, source: str, ingest_date: str) -> dict:

@@ -10,15 +10,56 @@ from typing import Any
 
 #: Landing columns per source, in contract order.
 COLUMNS: dict[str, list[str]] = {
-    "crm_customers": ["customer_id", "first_name", "last_name", "email", "phone", "birth_date", "postcode",
-                      "city", "country", "loyalty_id", "marketing_consent", "created_at", "updated_at"],
-    "web_orders": ["order_id", "line_number", "customer_id", "ordered_at", "order_status", "sku", "category",
-                   "quantity", "unit_price", "currency"],
-    "pos_orders": ["transaction_id", "line_number", "store_id", "loyalty_id", "email", "transacted_at", "sku",
-                   "category", "quantity", "unit_price", "currency"],
+    "crm_customers": [
+        "customer_id",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "birth_date",
+        "postcode",
+        "city",
+        "country",
+        "loyalty_id",
+        "marketing_consent",
+        "created_at",
+        "updated_at",
+    ],
+    "web_orders": [
+        "order_id",
+        "line_number",
+        "customer_id",
+        "ordered_at",
+        "order_status",
+        "sku",
+        "category",
+        "quantity",
+        "unit_price",
+        "currency",
+    ],
+    "pos_orders": [
+        "transaction_id",
+        "line_number",
+        "store_id",
+        "loyalty_id",
+        "email",
+        "transacted_at",
+        "sku",
+        "category",
+        "quantity",
+        "unit_price",
+        "currency",
+    ],
     "web_events": ["event_id", "occurred_at", "cookie_id", "user_id", "session_id", "event_type", "sku"],
     "email_engagement": ["event_id", "subscriber_id", "email", "campaign_id", "event_type", "occurred_at"],
-    "demographics": ["email_sha256", "age_band", "income_band", "household_size", "has_children", "region_type"],
+    "demographics": [
+        "email_sha256",
+        "age_band",
+        "income_band",
+        "household_size",
+        "has_children",
+        "region_type",
+    ],
 }
 EXTENSION = {"web_events": "jsonl"}
 
@@ -26,23 +67,71 @@ EXTENSION = {"web_events": "jsonl"}
 def row(source: str, i: int = 1, **overrides: Any) -> dict[str, Any]:
     """A valid landing row of `source` with ids derived from `i`."""
     defaults: dict[str, dict[str, Any]] = {
-        "crm_customers": dict(customer_id=f"C{i:07d}", first_name="Ann", last_name="Smith",
-                              email=f" Ann{i}@Example.COM ", phone="07700 900123", birth_date="1985-05-17",
-                              postcode="sw1a1aa", city="london", country="UK", loyalty_id=f"L{i:08d}",
-                              marketing_consent="Y", created_at="2025-01-01T10:00:00+00:00",
-                              updated_at="2026-06-03T14:05:09+01:00"),
-        "web_orders": dict(order_id=f"W{i:08d}", line_number=1, customer_id=f"C{i:07d}",
-                           ordered_at="2026-06-03T10:00:00Z", order_status="completed", sku="SKU-1",
-                           category="apparel", quantity=2, unit_price="10.50", currency="GBP"),
-        "pos_orders": dict(transaction_id=f"P{i:08d}", line_number=1, store_id="S01", loyalty_id=f"L{i:08d}",
-                           email="", transacted_at="2026-06-03 15:30:00", sku="SKU-2", category="beauty",
-                           quantity=1, unit_price="30", currency="GBP"),
-        "web_events": dict(event_id=f"E{i:08d}", occurred_at="2026-06-03T09:00:00Z", cookie_id=f"K{i}",
-                           user_id=None, session_id=f"S{i}", event_type="page_view", sku=None),
-        "email_engagement": dict(event_id=f"M{i:08d}", subscriber_id=f"S{i:07d}", email=f"u{i}@example.com",
-                                 campaign_id="CMP1", event_type="sent", occurred_at="2026-06-03T08:00:00"),
-        "demographics": dict(email_sha256=f"{i:064x}", age_band="35-44", income_band="high", household_size=3,
-                             has_children="true", region_type="urban"),
+        "crm_customers": dict(
+            customer_id=f"C{i:07d}",
+            first_name="Ann",
+            last_name="Smith",
+            email=f" Ann{i}@Example.COM ",
+            phone="07700 900123",
+            birth_date="1985-05-17",
+            postcode="sw1a1aa",
+            city="london",
+            country="UK",
+            loyalty_id=f"L{i:08d}",
+            marketing_consent="Y",
+            created_at="2025-01-01T10:00:00+00:00",
+            updated_at="2026-06-03T14:05:09+01:00",
+        ),
+        "web_orders": dict(
+            order_id=f"W{i:08d}",
+            line_number=1,
+            customer_id=f"C{i:07d}",
+            ordered_at="2026-06-03T10:00:00Z",
+            order_status="completed",
+            sku="SKU-1",
+            category="apparel",
+            quantity=2,
+            unit_price="10.50",
+            currency="GBP",
+        ),
+        "pos_orders": dict(
+            transaction_id=f"P{i:08d}",
+            line_number=1,
+            store_id="S01",
+            loyalty_id=f"L{i:08d}",
+            email="",
+            transacted_at="2026-06-03 15:30:00",
+            sku="SKU-2",
+            category="beauty",
+            quantity=1,
+            unit_price="30",
+            currency="GBP",
+        ),
+        "web_events": dict(
+            event_id=f"E{i:08d}",
+            occurred_at="2026-06-03T09:00:00Z",
+            cookie_id=f"K{i}",
+            user_id=None,
+            session_id=f"S{i}",
+            event_type="page_view",
+            sku=None,
+        ),
+        "email_engagement": dict(
+            event_id=f"M{i:08d}",
+            subscriber_id=f"S{i:07d}",
+            email=f"u{i}@example.com",
+            campaign_id="CMP1",
+            event_type="sent",
+            occurred_at="2026-06-03T08:00:00",
+        ),
+        "demographics": dict(
+            email_sha256=f"{i:064x}",
+            age_band="35-44",
+            income_band="high",
+            household_size=3,
+            has_children="true",
+            region_type="urban",
+        ),
     }
     return {**defaults[source], **overrides}
 
@@ -66,9 +155,16 @@ def csv_text(rows: list[dict[str, Any] | str], header: list[str]) -> str:
     return out.getvalue()
 
 
-def write_drop(landing_dir: Path, source: str, ingest_date: str, rows: list[dict[str, Any] | str],
-               header: list[str] | None = None, name: str | None = None, crlf: bool = False,
-               bom: bool = False) -> Path:
+def write_drop(
+    landing_dir: Path,
+    source: str,
+    ingest_date: str,
+    rows: list[dict[str, Any] | str],
+    header: list[str] | None = None,
+    name: str | None = None,
+    crlf: bool = False,
+    bom: bool = False,
+) -> Path:
     """Write one landing file of `source` for `ingest_date` (UTF-8); returns its path."""
     folder = drop_dir(landing_dir, source, ingest_date)
     ext = EXTENSION.get(source, "csv")

@@ -33,12 +33,22 @@ def test_bad_arguments_exit_2_naming_the_argument(argv, named, capsys):
 def test_every_configured_source_has_a_contract_with_its_documented_silver_table():
     tables = {name: c.silver_table for name, c in load_contracts().items()}
     assert {s: tables[s] for s in SOURCES} == {
-        "crm_customers": "crm_customers", "web_orders": "web_order_lines", "pos_orders": "pos_order_lines",
-        "web_events": "web_events", "email_engagement": "email_events", "demographics": "demographics"}
+        "crm_customers": "crm_customers",
+        "web_orders": "web_order_lines",
+        "pos_orders": "pos_order_lines",
+        "web_events": "web_events",
+        "email_engagement": "email_events",
+        "demographics": "demographics",
+    }
     assert tables["invoice_lines"] == "invoice_lines"
     assert get_contract("pos_orders").timezone == "Europe/London"
     assert get_contract("web_orders").bronze_schema().names[-5:] == [
-        "_line_number", "_source_file", "_ingest_date", "_run_id", "_ingested_at"]
+        "_line_number",
+        "_source_file",
+        "_ingest_date",
+        "_run_id",
+        "_ingested_at",
+    ]
 
 
 def test_invalid_contracts_are_rejected_with_the_file_and_entry_named(tmp_path):

@@ -17,8 +17,10 @@ from tests.spark_jobs.landing_files import valid_rows, write_drop
 
 D1, D2 = "2026-06-02", "2026-06-03"
 REPO = Path(__file__).resolve().parents[2]
-PUBLISH = "import sys, pathlib; from spark_jobs import lakehouse; " \
-          "lakehouse.publish_partitions(pathlib.Path(sys.argv[1]), sys.argv[2], [sys.argv[3]])"
+PUBLISH = (
+    "import sys, pathlib; from spark_jobs import lakehouse; "
+    "lakehouse.publish_partitions(pathlib.Path(sys.argv[1]), sys.argv[2], [sys.argv[3]])"
+)
 
 
 def test_failure_between_renames_puts_the_old_partition_back(spark, isolated_settings, monkeypatch):
@@ -46,8 +48,13 @@ def test_killed_process_mid_swap_is_recovered_by_the_next_run(spark, isolated_se
     token = "killed-run.0000abcd"
     shutil.copytree(table / f"ingest_date={D1}", table / "_staging" / token / f"ingest_date={D2}")
     env = {**os.environ, "CDP_FAILPOINTS": "between_renames:silver", "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-c", PUBLISH, str(table), token, D2], cwd=REPO, env=env,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", PUBLISH, str(table), token, D2],
+        cwd=REPO,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     watchdog = threading.Timer(120, proc.kill)
     watchdog.start()
     try:

@@ -21,13 +21,39 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "spark_jobs" / "examples"
 def test_messy_drop_reconciles_per_file_and_dedups_into_silver(spark, isolated_settings):
     s = isolated_settings
     rows = valid_rows("web_orders", 40)
-    main = write_drop(s.landing_dir, "web_orders", D2, [*rows, rows[0], row("web_orders", 99, ordered_at="xx")])
-    drift_header = ["currency", "order_id", "line_number", "customer_id", "ordered_at", "order_status", "sku",
-                    "quantity", "unit_price", "coupon"]
-    write_drop(s.landing_dir, "web_orders", D2, valid_rows("web_orders", 5, start=41, coupon="X", currency="EUR"),
-               header=drift_header, name="drift.csv", crlf=True, bom=True)
-    write_drop(s.landing_dir, "web_orders", D2, valid_rows("web_orders", 2, start=50),
-               header=[c for c in COLUMNS["web_orders"] if c != "customer_id"], name="no_customer.csv")
+    main = write_drop(
+        s.landing_dir, "web_orders", D2, [*rows, rows[0], row("web_orders", 99, ordered_at="xx")]
+    )
+    drift_header = [
+        "currency",
+        "order_id",
+        "line_number",
+        "customer_id",
+        "ordered_at",
+        "order_status",
+        "sku",
+        "quantity",
+        "unit_price",
+        "coupon",
+    ]
+    write_drop(
+        s.landing_dir,
+        "web_orders",
+        D2,
+        valid_rows("web_orders", 5, start=41, coupon="X", currency="EUR"),
+        header=drift_header,
+        name="drift.csv",
+        crlf=True,
+        bom=True,
+    )
+    write_drop(
+        s.landing_dir,
+        "web_orders",
+        D2,
+        valid_rows("web_orders", 2, start=50),
+        header=[c for c in COLUMNS["web_orders"] if c != "customer_id"],
+        name="no_customer.csv",
+    )
     (drop_dir(s.landing_dir, "web_orders", D2) / "empty.csv").write_bytes(b"")
     (drop_dir(s.landing_dir, "web_orders", D2) / "readme.md").write_text("not data")
 
@@ -40,9 +66,18 @@ def test_messy_drop_reconciles_per_file_and_dedups_into_silver(spark, isolated_s
 
     files = {f["file"].split("/")[-1]: f for f in m["files"]}
     assert {k: (f["rows_read"], f["rows_bronze"], f["rows_quarantined"]) for k, f in files.items()} == {
-        "web_orders.csv": (42, 41, 1), "drift.csv": (5, 5, 0), "no_customer.csv": (2, 0, 2), "empty.csv": (0, 0, 0)}
-    assert (m["rows_read"], m["rows_bronze"], m["rows_quarantined"], m["rows_silver"], m["rows_duplicates"]) == (
-        49, 46, 3, 45, 1)
+        "web_orders.csv": (42, 41, 1),
+        "drift.csv": (5, 5, 0),
+        "no_customer.csv": (2, 0, 2),
+        "empty.csv": (0, 0, 0),
+    }
+    assert (
+        m["rows_read"],
+        m["rows_bronze"],
+        m["rows_quarantined"],
+        m["rows_silver"],
+        m["rows_duplicates"],
+    ) == (49, 46, 3, 45, 1)
     bronze = read_table(s.bronze_dir / "web_orders")
     quarantine = read_table(s.quarantine_dir / "web_orders")
     silver = read_table(s.silver_dir / "web_order_lines")
@@ -56,14 +91,21 @@ def test_messy_drop_reconciles_per_file_and_dedups_into_silver(spark, isolated_s
     assert {r["_reason"] for r in quarantine} >= {"missing required column customer_id"}
     for r in bronze:  # row i was written on line i + 1; the duplicate of row 1 on line 42
         if r["_source_file"].endswith("web_orders.csv"):
-            assert r["_line_number"] in (int(r["order_id"][1:]) + 1, 42 if r["order_id"] == "W00000001" else -1)
+            assert r["_line_number"] in (
+                int(r["order_id"][1:]) + 1,
+                42 if r["order_id"] == "W00000001" else -1,
+            )
     assert len(silver) == len({(r["order_id"], r["line_number"]) for r in silver}) == 45
     drifted = next(r for r in silver if r["order_id"] == "W00000041")
     assert (drifted["currency"], drifted["category"], drifted["line_amount"] > 0) == ("EUR", None, True)
     warnings = "\n".join(m["warnings"])
-    for expected in ("0-byte file web_orders/2026-06-03/empty.csv", "ignored web_orders/2026-06-03/readme.md",
-                     "schema drift in web_orders/2026-06-03/drift.csv: missing columns ['category'], "
-                     "extra columns ['coupon']", "missing required columns ['customer_id']"):
+    for expected in (
+        "0-byte file web_orders/2026-06-03/empty.csv",
+        "ignored web_orders/2026-06-03/readme.md",
+        "schema drift in web_orders/2026-06-03/drift.csv: missing columns ['category'], "
+        "extra columns ['coupon']",
+        "missing required columns ['customer_id']",
+    ):
         assert expected in warnings
     assert manifest(s, "web_orders", D2) == m and m["rows_per_second"] > 0
     assert leftovers(s.lakehouse_dir) == []
@@ -71,10 +113,14 @@ def test_messy_drop_reconciles_per_file_and_dedups_into_silver(spark, isolated_s
 
 def _silver_content(settings) -> list[tuple]:
     rows = read_table(settings.silver_dir / "web_order_lines")
-    return sorted(tuple(v for k, v in sorted(r.items()) if k not in ("_run_id", "_ingested_at")) for r in rows)
+    return sorted(
+        tuple(v for k, v in sorted(r.items()) if k not in ("_run_id", "_ingested_at")) for r in rows
+    )
 
 
-def test_rerun_is_idempotent_and_out_of_order_dates_match_one_pass(spark, isolated_settings, tmp_path, monkeypatch):
+def test_rerun_is_idempotent_and_out_of_order_dates_match_one_pass(
+    spark, isolated_settings, tmp_path, monkeypatch
+):
     s = isolated_settings
     write_drop(s.landing_dir, "web_orders", D1, valid_rows("web_orders", 12) + ["broken"])
     write_drop(s.landing_dir, "web_orders", D2, valid_rows("web_orders", 6, start=4, order_status="returned"))
@@ -90,7 +136,8 @@ def test_rerun_is_idempotent_and_out_of_order_dates_match_one_pass(spark, isolat
         assert partition_checksums(t)[f"ingest_date={D1}"] == before[t][f"ingest_date={D1}"]
     assert manifest(s, "web_orders", D1) == manifest_d1
     assert {k: again[k] for k in ("rows_read", "rows_bronze", "rows_silver")} == {
-        k: first[k] for k in ("rows_read", "rows_bronze", "rows_silver")}
+        k: first[k] for k in ("rows_read", "rows_bronze", "rows_silver")
+    }
     silver = read_table(s.silver_dir / "web_order_lines")
     assert len(silver) == 18 == len({(r["ingest_date"], r["order_id"], r["line_number"]) for r in silver})
     out_of_order = _silver_content(s)
@@ -118,14 +165,20 @@ def test_missing_day_and_zero_byte_drop_never_raise(spark, isolated_settings):
 
 def test_quarantine_threshold_keeps_evidence_and_withholds_silver(spark, isolated_settings):
     s = isolated_settings
-    write_drop(s.landing_dir, "pos_orders", D2, valid_rows("pos_orders", 3) + ["x,y", "P1,1,S01,,,2026-06-03"])
+    write_drop(
+        s.landing_dir, "pos_orders", D2, valid_rows("pos_orders", 3) + ["x,y", "P1,1,S01,,,2026-06-03"]
+    )
     with pytest.raises(QuarantineThresholdExceeded) as caught:
         ingest_source("pos_orders", D2, spark=spark)
     message = str(caught.value)
     for part in ("pos_orders", D2, "40.0%", "pos_orders/2026-06-03/pos_orders.csv (2 of 5 rows)", "10.0%"):
         assert part in message
     m = manifest(s, "pos_orders", D2)
-    assert (m["status"], m["silver_published"], m["rows_quarantined"]) == ("quarantine_threshold_exceeded", False, 2)
+    assert (m["status"], m["silver_published"], m["rows_quarantined"]) == (
+        "quarantine_threshold_exceeded",
+        False,
+        2,
+    )
     assert len(read_table(s.bronze_dir / "pos_orders")) == 3
     assert len(read_table(s.quarantine_dir / "pos_orders")) == 2
     assert not (s.silver_dir / "pos_order_lines" / f"ingest_date={D2}").exists()
@@ -136,14 +189,23 @@ def test_json_lines_with_bad_bytes_malformed_lines_and_renamed_keys(spark, isola
     path = write_drop(s.landing_dir, "web_events", D2, valid_rows("web_events", 38) + ["{not json"])
     with path.open("ab") as handle:
         handle.write(b'{"event_id": "E\xff\xfe", "occurred_at": "2026-06-03T09:00:00Z"}\n')
-    renamed = [{**{("eventType" if k == "event_type" else k): v for k, v in r.items()}, "referrer": "x"}
-               for r in valid_rows("web_events", 2, start=100)]
+    renamed = [
+        {**{("eventType" if k == "event_type" else k): v for k, v in r.items()}, "referrer": "x"}
+        for r in valid_rows("web_events", 2, start=100)
+    ]
     write_drop(s.landing_dir, "web_events", D2, renamed, name="late.jsonl")
     m = ingest_source("web_events", D2, spark=spark)
     assert (m["rows_read"], m["rows_bronze"], m["rows_quarantined"]) == (42, 38, 4)
-    assert m["quarantine_reasons"] == {"malformed JSON": 1, "undecodable bytes": 1, "required field event_type is empty": 2}
-    assert any("schema drift in web_events/2026-06-03/late.jsonl: missing columns ['event_type'], "
-               "extra columns ['eventType', 'referrer']" in w for w in m["warnings"])
+    assert m["quarantine_reasons"] == {
+        "malformed JSON": 1,
+        "undecodable bytes": 1,
+        "required field event_type is empty": 2,
+    }
+    assert any(
+        "schema drift in web_events/2026-06-03/late.jsonl: missing columns ['event_type'], "
+        "extra columns ['eventType', 'referrer']" in w
+        for w in m["warnings"]
+    )
     assert len(read_table(s.silver_dir / "web_events")) == 38
 
 
@@ -171,7 +233,9 @@ def test_invoice_line_example_onboards_without_code_changes(spark, isolated_sett
     assert m["quarantine_reasons"] == {"unit_price must be > 0": 1}
     silver = {(r["invoice_no"], r["stock_code"]): r for r in read_table(s.silver_dir / "invoice_lines")}
     cancelled = sorted(k[0] for k, r in silver.items() if r["is_cancelled"])
-    assert cancelled == ["C536379", "C536383"] and all(silver[(c, sc)]["is_return"] for c, sc in silver if c in cancelled)
+    assert cancelled == ["C536379", "C536383"] and all(
+        silver[(c, sc)]["is_return"] for c, sc in silver if c in cancelled
+    )
     first = silver[("536365", "84406B")]
     assert (first["customer_id"], first["country_code"], first["line_amount"]) == ("17850", "GB", 22.0)
     assert str(first["invoiced_at"]) == "2010-12-01 08:26:00" and first["line_number"] == 4

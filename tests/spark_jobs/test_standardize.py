@@ -48,7 +48,9 @@ PHONES = [
 
 def test_phone_to_e164(spark):
     df = spark.createDataFrame([(p, c) for p, c, _ in PHONES], "phone string, country string")
-    actual = df.select("phone", "country", normalize_phone(F.col("phone"), country_code(F.col("country"))).alias("e164"))
+    actual = df.select(
+        "phone", "country", normalize_phone(F.col("phone"), country_code(F.col("country"))).alias("e164")
+    )
     expected = spark.createDataFrame(PHONES, "phone string, country string, e164 string")
     assertDataFrameEqual(actual, expected)
     assert [normalize_phone_py(p, country_code_py(c)) for p, c, _ in PHONES] == [e for _, _, e in PHONES]
@@ -81,23 +83,33 @@ def test_country_postcode_city_boolean(spark):
         ("Atlantis", None, "", None, "", None, "maybe", None),
         (None, None, None, None, None, None, None, None),
     ]
-    schema = ("country string, country_code string, postcode string, postcode_std string, city string, "
-              "city_std string, consent string, has_consent boolean")
-    df = spark.createDataFrame([(r[0], r[2], r[4], r[6]) for r in rows], "country string, postcode string, "
-                               "city string, consent string")
+    schema = (
+        "country string, country_code string, postcode string, postcode_std string, city string, "
+        "city_std string, consent string, has_consent boolean"
+    )
+    df = spark.createDataFrame(
+        [(r[0], r[2], r[4], r[6]) for r in rows],
+        "country string, postcode string, city string, consent string",
+    )
     actual = df.select(
-        "country", country_code(F.col("country")).alias("country_code"),
-        "postcode", normalize_postcode(F.col("postcode")).alias("postcode_std"),
-        "city", title_case(F.col("city")).alias("city_std"),
-        "consent", parse_boolean(F.col("consent")).alias("has_consent"),
+        "country",
+        country_code(F.col("country")).alias("country_code"),
+        "postcode",
+        normalize_postcode(F.col("postcode")).alias("postcode_std"),
+        "city",
+        title_case(F.col("city")).alias("city_std"),
+        "consent",
+        parse_boolean(F.col("consent")).alias("has_consent"),
     )
     assertDataFrameEqual(actual, spark.createDataFrame(rows, schema))
 
 
 def test_hashes_and_base_currency_amounts(spark):
     salt = "pepper"
-    df = spark.createDataFrame([("a@b.co", 2, 10.0, "EUR"), (None, -1, 5.0, "gbp")],
-                               "email string, quantity int, unit_price double, currency string")
+    df = spark.createDataFrame(
+        [("a@b.co", 2, 10.0, "EUR"), (None, -1, 5.0, "gbp")],
+        "email string, quantity int, unit_price double, currency string",
+    )
     rates = {"GBP": 1.0, "EUR": 0.85}
     actual = df.select(
         salted_sha256(F.col("email"), salt).alias("email_hash"),
@@ -105,8 +117,10 @@ def test_hashes_and_base_currency_amounts(spark):
         amount_in_base(F.col("quantity"), F.col("unit_price"), F.col("currency"), rates).alias("line_amount"),
     )
     expected = spark.createDataFrame(
-        [(hashlib.sha256(b"peppera@b.co").hexdigest(), hashlib.sha256(b"a@b.co").hexdigest(), 17.0),
-         (None, None, -5.0)],
+        [
+            (hashlib.sha256(b"peppera@b.co").hexdigest(), hashlib.sha256(b"a@b.co").hexdigest(), 17.0),
+            (None, None, -5.0),
+        ],
         "email_hash string, email_sha256 string, line_amount double",
     )
     assertDataFrameEqual(actual, expected)
@@ -127,8 +141,13 @@ FAST = settings(max_examples=3, deadline=None, suppress_health_check=list(Health
 
 
 @FAST
-@given(st.lists(st.tuples(st.text("0123456789", min_size=9, max_size=9), st.sampled_from(GB_FORMATS)),
-                min_size=12, max_size=12))
+@given(
+    st.lists(
+        st.tuples(st.text("0123456789", min_size=9, max_size=9), st.sampled_from(GB_FORMATS)),
+        min_size=12,
+        max_size=12,
+    )
+)
 def test_every_gb_mobile_format_gives_the_same_e164(spark, numbers):
     rows = [(fmt(n), f"+447{n}") for n, fmt in numbers]
     df = spark.createDataFrame([(raw,) for raw, _ in rows], "phone string")
@@ -143,8 +162,13 @@ SPACE = st.text(" \t\u00a0", max_size=3)
 
 
 @FAST
-@given(st.lists(st.tuples(SPACE, LOCAL, DOMAIN, st.sampled_from(["com", "CO.UK", "Org"]), SPACE),
-                min_size=12, max_size=12))
+@given(
+    st.lists(
+        st.tuples(SPACE, LOCAL, DOMAIN, st.sampled_from(["com", "CO.UK", "Org"]), SPACE),
+        min_size=12,
+        max_size=12,
+    )
+)
 def test_email_normalization_is_lower_trimmed_idempotent_and_matches_python(spark, parts):
     raws = [f"{lead}{local}@{domain}.{tld}{trail}" for lead, local, domain, tld, trail in parts]
     df = spark.createDataFrame([(r,) for r in raws], "email string")

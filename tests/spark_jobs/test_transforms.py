@@ -28,11 +28,17 @@ def _layout(source: str, header: list[str] | None = None) -> FileLayout:
 def _lines(spark, values: list, source_file: str = FILE):
     """A lines frame like the reader's: (id, value, _source_file, ingest_date, _line_number)."""
     df = spark.createDataFrame(
-        [(i, v if isinstance(v, bytes) else v.encode("utf-8")) for i, v in enumerate(values)], "id int, raw binary"
+        [(i, v if isinstance(v, bytes) else v.encode("utf-8")) for i, v in enumerate(values)],
+        "id int, raw binary",
     )
     # Casting binary keeps the bytes as they are, like the text reader does with bad UTF-8.
-    return df.select("id", F.col("raw").cast("string").alias("value"), F.lit(source_file).alias("_source_file"),
-                     F.lit("2026-06-03").alias("ingest_date"), (F.col("id") + 2).cast("long").alias("_line_number"))
+    return df.select(
+        "id",
+        F.col("raw").cast("string").alias("value"),
+        F.lit(source_file).alias("_source_file"),
+        F.lit("2026-06-03").alias("ingest_date"),
+        (F.col("id") + 2).cast("long").alias("_line_number"),
+    )
 
 
 def _csv_line(source: str, **overrides) -> str:
@@ -51,14 +57,17 @@ def test_quarantine_reasons_per_row(spark):
         (_csv_line("web_orders", currency="JPY"), "currency must be one of [GBP, EUR, USD]: 'JPY'"),
         (_csv_line("web_orders", currency="gbp", order_status="Returned"), None),
         (_csv_line("web_orders", sku="SKU, with comma"), None),
-        (_csv_line("web_orders", customer_id="", unit_price="0"),
-         "required field customer_id is empty; unit_price must be > 0: 0.0"),
+        (
+            _csv_line("web_orders", customer_id="", unit_price="0"),
+            "required field customer_id is empty; unit_price must be > 0: 0.0",
+        ),
         ('W1,1,"C1,2026-06-03T10:00:00Z,completed,S,c,1,1,GBP', "unbalanced quotes"),
         ("", "empty line"),
         (b"W1,1,C\xff\xfe1,2026-06-03T10:00:00Z,completed,S,c,1,1,GBP", "undecodable bytes"),
     ]
-    parsed = parse_lines(_lines(spark, [v for v, _ in cases]), get_contract("web_orders"),
-                         {FILE: _layout("web_orders")})
+    parsed = parse_lines(
+        _lines(spark, [v for v, _ in cases]), get_contract("web_orders"), {FILE: _layout("web_orders")}
+    )
     expected = spark.createDataFrame([(i, r) for i, (_, r) in enumerate(cases)], "id int, _reason string")
     assertDataFrameEqual(parsed.select("id", "_reason"), expected)
 
@@ -66,21 +75,30 @@ def test_quarantine_reasons_per_row(spark):
 def test_missing_required_column_quarantines_the_whole_file(spark):
     header = [c for c in COLUMNS["web_orders"] if c != "customer_id"] + ["note"]
     line = csv_text([row("web_orders", note="x")], header).splitlines()[1]
-    parsed = parse_lines(_lines(spark, [line, line]), get_contract("web_orders"),
-                         {FILE: _layout("web_orders", header)})
+    parsed = parse_lines(
+        _lines(spark, [line, line]), get_contract("web_orders"), {FILE: _layout("web_orders", header)}
+    )
     assert {r["_reason"] for r in parsed.collect()} == {"missing required column customer_id"}
 
 
 def test_timestamps_become_utc_and_pos_local_time_follows_british_summer_time(spark):
     pos_file = "pos_orders/2026-06-03/pos_orders.csv"
-    values = [_csv_line("pos_orders", transacted_at=t) for t in
-              ("2026-06-03 15:30:00", "2026-01-15T15:30:00", "2026-06-03T15:30:00+02:00")]
+    values = [
+        _csv_line("pos_orders", transacted_at=t)
+        for t in ("2026-06-03 15:30:00", "2026-01-15T15:30:00", "2026-06-03T15:30:00+02:00")
+    ]
     values.append(_csv_line("pos_orders", loyalty_id="", email=""))
-    parsed = parse_lines(_lines(spark, values, pos_file), get_contract("pos_orders"), {pos_file: _layout("pos_orders")})
+    parsed = parse_lines(
+        _lines(spark, values, pos_file), get_contract("pos_orders"), {pos_file: _layout("pos_orders")}
+    )
     actual = parsed.select("id", F.date_format("transacted_at", "yyyy-MM-dd HH:mm").alias("utc"), "_reason")
     expected = spark.createDataFrame(
-        [(0, "2026-06-03 14:30", None), (1, "2026-01-15 15:30", None), (2, "2026-06-03 13:30", None),
-         (3, "2026-06-03 14:30", "one of loyalty_id, email is required")],
+        [
+            (0, "2026-06-03 14:30", None),
+            (1, "2026-01-15 15:30", None),
+            (2, "2026-06-03 13:30", None),
+            (3, "2026-06-03 14:30", "one of loyalty_id, email is required"),
+        ],
         "id int, utc string, _reason string",
     )
     assertDataFrameEqual(actual, expected)
@@ -98,13 +116,27 @@ def test_json_lines_are_parsed_by_key_and_malformed_lines_quarantined(spark):
         "[1, 2]",
     ]
     layout = FileLayout(columns={f.name: f.name for f in get_contract("web_events").fields})
-    parsed = parse_lines(_lines(spark, values, events_file), get_contract("web_events"), {events_file: layout})
-    actual = parsed.select("id", "event_id", "cookie_id", F.date_format("occurred_at", "HH:mm").alias("t"), "_reason")
+    parsed = parse_lines(
+        _lines(spark, values, events_file), get_contract("web_events"), {events_file: layout}
+    )
+    actual = parsed.select(
+        "id", "event_id", "cookie_id", F.date_format("occurred_at", "HH:mm").alias("t"), "_reason"
+    )
     expected = spark.createDataFrame(
-        [(0, "E1", "K1", "08:00", None), (1, "E2", "42", "09:00", None),
-         (2, "E3", None, "09:00", "required field cookie_id is empty; event_type must be one of "
-                                  "[page_view, product_view, add_to_cart, checkout]: 'purchase'"),
-         (3, None, None, None, "malformed JSON"), (4, None, None, None, "malformed JSON")],
+        [
+            (0, "E1", "K1", "08:00", None),
+            (1, "E2", "42", "09:00", None),
+            (
+                2,
+                "E3",
+                None,
+                "09:00",
+                "required field cookie_id is empty; event_type must be one of "
+                "[page_view, product_view, add_to_cart, checkout]: 'purchase'",
+            ),
+            (3, None, None, None, "malformed JSON"),
+            (4, None, None, None, "malformed JSON"),
+        ],
         "id int, event_id string, cookie_id string, t string, _reason string",
     )
     assertDataFrameEqual(actual, expected)
@@ -128,11 +160,14 @@ def test_silver_orders_dedup_latest_line_flag_returns_and_convert_currency(spark
         row("web_orders", 3, order_status="Cancelled", currency="usd", unit_price="100"),  # exact duplicate
     ]
     actual = _silver(spark, "web_orders", rows).select(
-        "order_id", "order_status", "is_cancelled", "is_returned", "currency", "line_amount")
+        "order_id", "order_status", "is_cancelled", "is_returned", "currency", "line_amount"
+    )
     expected = spark.createDataFrame(
-        [("W00000001", "completed", False, False, "EUR", 17.0),
-         ("W00000002", "returned", False, True, "GBP", 21.0),
-         ("W00000003", "cancelled", True, False, "USD", 158.0)],
+        [
+            ("W00000001", "completed", False, False, "EUR", 17.0),
+            ("W00000002", "returned", False, True, "GBP", 21.0),
+            ("W00000003", "cancelled", True, False, "USD", 158.0),
+        ],
         "order_id string, order_status string, is_cancelled boolean, is_returned boolean, currency string, "
         "line_amount double",
     )
@@ -141,13 +176,24 @@ def test_silver_orders_dedup_latest_line_flag_returns_and_convert_currency(spark
 
 def test_silver_crm_latest_updated_at_wins_even_from_an_earlier_line(spark):
     rows = [
-        row("crm_customers", 1, email=" NEW@Example.com", updated_at="2026-06-03T12:00:00Z", country="France",
-            phone="06 12 34 56 78", marketing_consent="no"),
+        row(
+            "crm_customers",
+            1,
+            email=" NEW@Example.com",
+            updated_at="2026-06-03T12:00:00Z",
+            country="France",
+            phone="06 12 34 56 78",
+            marketing_consent="no",
+        ),
         row("crm_customers", 1, email="old@example.com", updated_at="2026-06-01T12:00:00Z"),
     ]
     (result,) = _silver(spark, "crm_customers", rows).collect()
     assert (result.email, result.country_code, result.phone, result.has_marketing_consent) == (
-        "new@example.com", "FR", "+33612345678", False)
+        "new@example.com",
+        "FR",
+        "+33612345678",
+        False,
+    )
     assert result.postcode == "SW1A 1AA" and result.city == "London"
     assert len(result.email_hash) == 64 and result.email_hash != result.email_sha256
 
@@ -181,7 +227,8 @@ def test_silver_schemas_match_the_documented_contract(spark):
             continue  # examples define their own tables
         columns = {f.name: (i if contract.format == "csv" else f.name) for i, f in enumerate(contract.fields)}
         layout = FileLayout(columns=columns, width=len(contract.fields))
-        silver = to_silver(add_lineage(parse_lines(empty, contract, {FILE: layout}), "r", datetime.now(UTC)),
-                           contract, CTX)
+        silver = to_silver(
+            add_lineage(parse_lines(empty, contract, {FILE: layout}), "r", datetime.now(UTC)), contract, CTX
+        )
         actual = ",".join(f"{f.name}:{f.dataType.simpleString()}" for f in silver.schema.fields)
         assert actual == SILVER_TYPES[contract.silver_table] + "," + LINEAGE, name
