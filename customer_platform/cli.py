@@ -57,14 +57,29 @@ def cmd_initial_load(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     dates = [d for d in _landing_dates() if d < args.until]
-    for source in SOURCES:
-        todo = [d for d in dates if not (settings.manifests_dir / source / f"ingest_date={d}" / "manifest.json").exists()]
-        if not todo:
-            print(f"initial load: {source}: {len(dates)} dates already ingested")
-            continue
-        started = time.monotonic()
-        ingest_dates(source, todo, run_id=f"initial_load__{args.until}")
-        print(f"initial load: {source}: {len(todo)} dates in {time.monotonic() - started:.1f} s")
+    pending = {
+        source: [d for d in dates
+                 if not (settings.manifests_dir / source / f"ingest_date={d}" / "manifest.json").exists()]
+        for source in SOURCES
+    }
+    if not any(pending.values()):
+        print(f"initial load: all {len(dates)} dates before {args.until} already ingested")
+        return 0
+    from spark_jobs.session import get_spark
+
+    try:
+        for source, todo in pending.items():
+            if not todo:
+                continue
+            started = time.monotonic()
+            manifests = ingest_dates(source, todo, run_id=f"initial_load__{args.until}")
+            rows = sum(int(m.get("rows_read", 0)) for m in manifests)
+            seconds = time.monotonic() - started
+            print(f"initial load: {source}: {len(todo)} dates, {rows:,} rows in {seconds:.1f} s "
+                  f"({rows / max(seconds, 1e-9):,.0f} rows/s)")
+    finally:
+        # Free the JVM before Airflow starts its own Spark for the nightly run.
+        get_spark().stop()
     return 0
 
 

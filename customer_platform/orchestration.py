@@ -82,7 +82,10 @@ def on_failure_record(context: dict[str, Any]) -> None:
         "run_id": context.get("run_id"),
         "logical_date": context.get("ds"),
         "try_number": getattr(ti, "try_number", None),
-        "reason": f"{type(exception).__name__}: {exception}" if exception else "unknown",
+        "reason": (
+            f"{type(exception).__name__}: {exception}" if exception
+            else str(context.get("reason") or "DAG run failed (see the failed task's record)")
+        ),
         "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     path = settings.run_summaries_dir / "failures.jsonl"

@@ -110,6 +110,18 @@ def contract_expectations(
     return out
 
 
+def volume_bounds(mean_rows: float, thresholds: GateThresholds) -> tuple[int, int]:
+    """Allowed row count for today: the ratio band, widened by Poisson noise on small feeds.
+
+    A feed of ~10 rows a day legitimately doubles from one day to the next; the band is
+    never narrower than `volume_noise_sigmas` standard deviations (sqrt of the mean).
+    """
+    noise = thresholds.volume_noise_sigmas * math.sqrt(mean_rows)
+    low = min(mean_rows * thresholds.volume_min_ratio, mean_rows - noise)
+    high = max(mean_rows * thresholds.volume_max_ratio, mean_rows + noise)
+    return max(0, math.ceil(low)), math.floor(high)
+
+
 def history_expectations(
     spec: SilverTableSpec, baseline: TableBaseline, thresholds: GateThresholds
 ) -> list[Expectation]:
@@ -117,11 +129,12 @@ def history_expectations(
     history_meta = {"check": "history", "baseline_days": list(baseline.days)}
     out: list[Expectation] = []
     if baseline.mean_rows > 0:
+        low, high = volume_bounds(baseline.mean_rows, thresholds)
         out.append(
             critical(
                 gxe.ExpectTableRowCountToBeBetween,
-                min_value=math.ceil(baseline.mean_rows * thresholds.volume_min_ratio),
-                max_value=math.floor(baseline.mean_rows * thresholds.volume_max_ratio),
+                min_value=low,
+                max_value=high,
                 meta={**history_meta, "check": "volume", "baseline_mean_rows": round(baseline.mean_rows, 3)},
             )
         )
