@@ -46,6 +46,8 @@ class GateThresholds:
     volume_max_ratio: float = 2.0
     #: Small feeds are noisy: the volume band is at least this many Poisson sigmas wide.
     volume_noise_sigmas: float = 4.0
+    #: Below this trailing mean (rows a day) the volume check is a warning, not critical.
+    volume_min_baseline_rows: int = 100
     #: Null rate may rise this much (absolute) above its trailing mean before a warning.
     null_rate_tolerance: float = 0.10
     #: A mean may move this share of its trailing mean (either way) before a warning.

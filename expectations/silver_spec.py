@@ -130,8 +130,10 @@ def history_expectations(
     out: list[Expectation] = []
     if baseline.mean_rows > 0:
         low, high = volume_bounds(baseline.mean_rows, thresholds)
+        # A feed of a few rows a day swings several-fold by chance: record, don't stop.
+        severity = critical if baseline.mean_rows >= thresholds.volume_min_baseline_rows else warning
         out.append(
-            critical(
+            severity(
                 gxe.ExpectTableRowCountToBeBetween,
                 min_value=low,
                 max_value=high,

@@ -64,7 +64,9 @@ def test_clean_silver_runs_history_checks_where_history_exists(clean_run):
         "silver.web_events",
         "silver.email_events",
     }
-    assert all(o.success and o.severity == "critical" for o in volume)
+    assert all(o.success for o in volume)
+    # Small fixture feeds (< 100 rows a day) are judged as warnings, never as critical.
+    assert all(o.severity == "warning" for o in volume)
 
 
 def test_results_json_and_dq_results_rows_are_written(clean_run):
