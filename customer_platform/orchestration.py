@@ -77,6 +77,7 @@ def on_failure_record(context: dict[str, Any]) -> None:
     ti = context.get("task_instance") or context.get("ti")
     exception = context.get("exception")
     record = {
+        "scope": "task" if exception else "dag_run",
         "dag_id": getattr(ti, "dag_id", None),
         "task_id": getattr(ti, "task_id", None),
         "run_id": context.get("run_id"),
