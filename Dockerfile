@@ -23,5 +23,4 @@ RUN pip install --no-cache-dir "uv==0.13.8" \
  && uv pip install --system --no-cache -c constraints.txt -e .
 COPY dags ./dags
 COPY dbt_project ./dbt_project
-COPY bench ./bench
 COPY scripts ./scripts

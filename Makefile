@@ -3,14 +3,13 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-SCALE  ?= 10000
 
 export GX_ANALYTICS_ENABLED := false
 export MLFLOW_DISABLE_TELEMETRY := true
 export DO_NOT_TRACK := 1
 export SPARK_LOCAL_IP ?= 127.0.0.1
 
-.PHONY: run test lint bench up down clean-data env check
+.PHONY: run test lint up down clean-data env check
 
 check:
 	@PYTHON=$(PYTHON) scripts/check_prereqs.sh
@@ -33,9 +32,6 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-
-bench: $(STAMP)
-	$(BIN)/python -m bench.run --scale $(SCALE)
 
 up:
 	docker compose --env-file .env.example up -d
