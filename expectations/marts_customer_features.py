@@ -8,6 +8,7 @@ from typing import Any
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
+from customer_platform.contracts import CUSTOMER_FEATURES_CONTRACT
 from expectations.common import GateThresholds, critical, new_suite, parse_logical_date, warning
 
 SUITE_NAME = "marts.customer_features"
@@ -16,40 +17,7 @@ TABLES = ("customer_features",)
 OPTIONAL = False
 QUERY = "select * replace (cast(logical_date as varchar) as logical_date) from marts.customer_features"
 #: Contract columns (docs/contracts.md); the table may carry more, which must be non-null too.
-COLUMNS = (
-    "unified_customer_id",
-    "logical_date",
-    "recency_days",
-    "frequency",
-    "monetary",
-    "avg_order_value",
-    "tenure_days",
-    "return_rate",
-    "r_score",
-    "f_score",
-    "m_score",
-    "sessions",
-    "product_views",
-    "add_to_carts",
-    "emails_sent",
-    "email_open_rate",
-    "email_click_rate",
-    "days_since_last_engagement",
-    "engagement_score",
-    "share_apparel",
-    "share_footwear",
-    "share_beauty",
-    "share_home",
-    "share_electronics",
-    "share_outlet",
-    "age_band_index",
-    "income_band_index",
-    "household_size",
-    "has_children",
-    "is_urban",
-    "has_demographics",
-    "has_marketing_consent",
-)
+COLUMNS = CUSTOMER_FEATURES_CONTRACT
 UNIT_INTERVAL = (
     "return_rate",
     "email_open_rate",

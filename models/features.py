@@ -17,43 +17,13 @@ import numpy as np
 import pandas as pd
 
 from customer_platform.config import get_settings
+from customer_platform.contracts import CUSTOMER_FEATURE_COLUMNS
 
 FEATURES_TABLE = "marts.customer_features"
 KEY_COLUMN = "unified_customer_id"
 
 #: Every numeric column of `marts.customer_features` (contract), in contract order.
-FEATURE_COLUMNS: tuple[str, ...] = (
-    "recency_days",
-    "frequency",
-    "monetary",
-    "avg_order_value",
-    "tenure_days",
-    "return_rate",
-    "r_score",
-    "f_score",
-    "m_score",
-    "sessions",
-    "product_views",
-    "add_to_carts",
-    "emails_sent",
-    "email_open_rate",
-    "email_click_rate",
-    "days_since_last_engagement",
-    "engagement_score",
-    "share_apparel",
-    "share_footwear",
-    "share_beauty",
-    "share_home",
-    "share_electronics",
-    "share_outlet",
-    "age_band_index",
-    "income_band_index",
-    "household_size",
-    "has_children",
-    "is_urban",
-    "has_demographics",
-    "has_marketing_consent",
-)
+FEATURE_COLUMNS: tuple[str, ...] = CUSTOMER_FEATURE_COLUMNS
 
 #: All contract columns of the table, in order.
 CONTRACT_COLUMNS: tuple[str, ...] = (KEY_COLUMN, "logical_date", *FEATURE_COLUMNS)
