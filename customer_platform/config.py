@@ -44,6 +44,7 @@ ENV_VARS: tuple[str, ...] = (
     "SPARK_MASTER",
     "SPARK_DRIVER_MEMORY",
     "SPARK_SHUFFLE_PARTITIONS",
+    "CDP_SPARK_SUBMIT",
     "MLFLOW_TRACKING_URI",
     "MLFLOW_ARTIFACT_ROOT",
     "AIRFLOW_HOME",
@@ -93,6 +94,7 @@ class Settings:
     spark_master: str
     spark_driver_memory: str
     spark_shuffle_partitions: int
+    spark_submit: str
     hash_salt: str
     base_currency: str
     max_quarantine_rate: float
@@ -127,6 +129,7 @@ class Settings:
             spark_master=_env("SPARK_MASTER", "local[*]"),
             spark_driver_memory=_env("SPARK_DRIVER_MEMORY", "4g"),
             spark_shuffle_partitions=_env_int("SPARK_SHUFFLE_PARTITIONS", 8),
+            spark_submit=_env("CDP_SPARK_SUBMIT", "auto").lower(),
             hash_salt=_env("CDP_HASH_SALT", "cdp-demo-salt-change-me"),
             base_currency=_env("CDP_BASE_CURRENCY", "GBP"),
             max_quarantine_rate=_env_float("CDP_MAX_QUARANTINE_RATE", 0.10),
@@ -150,6 +153,8 @@ class Settings:
             raise ValueError(f"CDP_DEMO_CUSTOMERS must be positive, got {self.demo_customers}")
         if self.dbt_execution_mode not in {"watcher", "local"}:
             raise ValueError(f"CDP_DBT_EXECUTION_MODE must be 'watcher' or 'local', got {self.dbt_execution_mode!r}")
+        if self.spark_submit not in {"auto", "always", "never"}:
+            raise ValueError(f"CDP_SPARK_SUBMIT must be 'auto', 'always' or 'never', got {self.spark_submit!r}")
         if self.dbt_threads <= 0:
             raise ValueError(f"DBT_THREADS must be positive, got {self.dbt_threads}")
 
@@ -180,6 +185,23 @@ class Settings:
         return self.lakehouse_dir / "_suppression" / "suppression_list.csv"
 
     @property
+    def bench_dir(self) -> Path:
+        """Benchmark datasets and their lakehouse/warehouse, one sub-folder per scale."""
+        return self.data_dir / "bench"
+
+    @property
+    def erasure_audit_path(self) -> Path:
+        """Append-only log of erasure requests (ids and counts, never personal data)."""
+        return self.data_dir / "audit" / "erasures.jsonl"
+
+    @property
+    def uses_spark_submit(self) -> bool:
+        """Spark jobs run as separate `spark-submit` applications (a cluster master, or forced)."""
+        if self.spark_submit == "auto":
+            return not self.spark_master.startswith("local")
+        return self.spark_submit == "always"
+
+    @property
     def run_summaries_dir(self) -> Path:
         return self.data_dir / "runs"
 
@@ -199,6 +221,9 @@ class Settings:
             "CDP_BASE_CURRENCY": self.base_currency,
             "CDP_RFM_WINDOW_DAYS": str(self.rfm_window_days),
             "SPARK_MASTER": self.spark_master,
+            "SPARK_DRIVER_MEMORY": self.spark_driver_memory,
+            "SPARK_SHUFFLE_PARTITIONS": str(self.spark_shuffle_partitions),
+            "CDP_SPARK_SUBMIT": self.spark_submit,
             "MLFLOW_TRACKING_URI": self.mlflow_tracking_uri,
             "MLFLOW_ARTIFACT_ROOT": self.mlflow_artifact_root,
             "AIRFLOW_HOME": str(self.airflow_home),

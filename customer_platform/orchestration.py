@@ -97,10 +97,19 @@ def on_failure_record(context: dict[str, Any]) -> None:
 
 
 def run_ingestion(source: str, ds: str | None, run_id: str | None) -> dict[str, Any]:
-    """Ingest one source's drop for the logical date; returns counts for XCom."""
-    from spark_jobs.ingest import ingest_source
+    """Ingest one source's drop for the logical date; returns counts for XCom.
 
-    manifest = ingest_source(source, _date(ds), run_id=run_id)
+    In-process Spark on one machine; `spark-submit` to the configured master when scaled
+    out (`CDP_SPARK_SUBMIT`, by default whenever `SPARK_MASTER` is not local).
+    """
+    if get_settings().uses_spark_submit:
+        from spark_jobs.submit import submit_ingestion
+
+        manifest = submit_ingestion(source, _date(ds), run_id or f"manual__{ds}")
+    else:
+        from spark_jobs.ingest import ingest_source
+
+        manifest = ingest_source(source, _date(ds), run_id=run_id)
     return {k: v for k, v in manifest.items() if not isinstance(v, (list, dict))}
 
 

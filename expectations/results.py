@@ -159,7 +159,7 @@ def summarise_observation(
         return f"error: {error}"
     if "unexpected_count" in result and result.get("element_count") is not None:
         total = int(result["element_count"]) - int(result.get("missing_count") or 0)
-        count = int(result["unexpected_count"])
+        count = int(result.get("unexpected_count") or 0)  # GX reports None for an empty batch
         share = 100.0 * count / total if total else 0.0
         text = f"{share:.1f}% unexpected (observed {count} of {total})"
         examples = result.get("partial_unexpected_list") or []
