@@ -126,14 +126,21 @@ def run_dbt(args: list[str], logical_date: str) -> None:
     raise RuntimeError(f"dbt {' '.join(args)} failed for {logical_date}: {result.exception!r}")
 
 
-def dbt_build(logical_date: str) -> None:
-    """Build and test every model of the warehouse for the logical date."""
-    run_dbt(["build"], logical_date)
+def dbt_build(logical_date: str, full_refresh: bool = False) -> None:
+    """Build and test every model of the warehouse for the logical date.
+
+    full_refresh: rebuild the incremental models from every delivered silver partition.
+    """
+    run_dbt(["build", *(["--full-refresh"] if full_refresh else [])], logical_date)
 
 
 def dbt_docs_generate(logical_date: str | None = None) -> None:
-    """Generate the dbt docs site (catalog from the current warehouse) into the dbt target path."""
-    run_dbt(["docs", "generate"], logical_date or get_settings().default_logical_date)
+    """Generate the dbt docs site (catalog from the current warehouse) into the dbt target path.
+
+    Writes `index.html` (served over HTTP) and `static_index.html` (one file with the
+    manifest and catalog inlined, opens straight from disk).
+    """
+    run_dbt(["docs", "generate", "--static"], logical_date or get_settings().default_logical_date)
 
 
 def connect_readonly():

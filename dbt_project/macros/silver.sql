@@ -1,8 +1,8 @@
 {#- Staging helpers shared by every silver source. -#}
 
 {#- Rows delivered on or before the run's logical date (partition pruning on ingest_date). -#}
-{% macro delivered_by_logical_date() -%}
-    cast(ingest_date as date) <= {{ logical_date() }}
+{% macro delivered_by_logical_date(column='ingest_date') -%}
+    cast({{ column }} as date) <= {{ logical_date() }}
 {%- endmacro %}
 
 {#- Silver is deduplicated only within an ingest date: keep the latest version of each key. -#}

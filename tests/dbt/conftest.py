@@ -71,3 +71,11 @@ def query(built_warehouse):
             con.close()
 
     return run
+
+
+@pytest.fixture(scope="package")
+def generated(tmp_path_factory, spark):
+    """Warehouses built from generated landing files (see tests/dbt/generated_warehouse.py)."""
+    from tests.dbt.generated_warehouse import build_generated_warehouses
+
+    return build_generated_warehouses(tmp_path_factory.mktemp("generated"), spark)

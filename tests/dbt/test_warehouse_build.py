@@ -257,6 +257,10 @@ def test_docs_generate(built_warehouse):
 
     dbt_docs_generate()
     target = built_warehouse.settings.data_dir / "dbt" / "target"
+    # The site: index.html (served) and static_index.html (manifest and catalog inlined).
+    assert "<html" in (target / "index.html").read_text()[:2000].lower()
+    static = (target / "static_index.html").read_text()
+    assert "INLINE DATA" not in static and '"model.customer_platform.customer_rfm"' in static
     catalog = json.loads((target / "catalog.json").read_text())
     documented = {node["metadata"]["name"] for node in catalog["nodes"].values()}
     assert {"customer_features", "customer_rfm", "dim_customers", "customer_contacts"} <= documented
@@ -271,6 +275,8 @@ def test_docs_generate(built_warehouse):
         for node in catalog["nodes"].values()
         if node["metadata"]["schema"] in {"marts", "pii"}
         for column in node["columns"]
-        if not descriptions[(node["metadata"]["schema"], node["metadata"]["name"])].get(column)
+        if not (
+            descriptions[(node["metadata"]["schema"], node["metadata"]["name"])].get(column) or ""
+        ).strip()
     ]
     assert not undocumented

@@ -1,15 +1,17 @@
+-- Reads the incremental copy of silver, which can hold ingest dates after the logical
+-- date (once a later date has run): only partitions up to the logical date count.
 with
 
-source as (
+deliveries as (
 
-    select * from {{ source('pos', 'pos_order_lines') }}
+    select * from {{ ref('base_pos__order_line_deliveries') }}
 
 ),
 
 delivered as (
 
-    select * from source
-    where {{ delivered_by_logical_date() }}
+    select * from deliveries
+    where {{ delivered_by_logical_date('_ingest_date') }}
 
 ),
 
