@@ -113,6 +113,16 @@ def run_ingestion(source: str, ds: str | None, run_id: str | None) -> dict[str, 
     return {k: v for k, v in manifest.items() if not isinstance(v, (list, dict))}
 
 
+def run_erasure_sweep(ds: str | None) -> dict[str, Any]:
+    """Remove suppressed (erased) people from the date's raw layers; rows removed per layer."""
+    from customer_platform.erasure_purge import sweep_suppressed
+
+    removed = sweep_suppressed(_date(ds))
+    if removed:
+        log.info("erasure sweep for %s removed %s", ds, removed)
+    return removed
+
+
 def run_quality_gate(gate: str, ds: str | None, run_id: str | None) -> dict[str, Any]:
     """Run a Great Expectations gate; raises on critical failure, returns warnings for XCom."""
     from expectations.runner import run_gate

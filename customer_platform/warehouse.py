@@ -15,12 +15,18 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
 from customer_platform.config import Settings, get_settings
 
 # dbt reads its configuration from process-wide environment variables: one run at a time.
 _DBT_LOCK = threading.Lock()
 _COMMANDS_WITHOUT_VARS = {"clean", "debug", "deps", "init"}
+
+
+def dbt_target_dir(settings: Settings | None = None) -> Path:
+    """Where dbt writes its artifacts and the docs site (per data directory)."""
+    return (settings or get_settings()).data_dir / "dbt" / "target"
 
 
 def dbt_env(logical_date: str, settings: Settings | None = None) -> dict[str, str]:
@@ -33,7 +39,7 @@ def dbt_env(logical_date: str, settings: Settings | None = None) -> dict[str, st
         "DBT_THREADS": str(settings.dbt_threads),
         # Artifacts and logs per data directory, so parallel checkouts and tests do not
         # share dbt_project/target.
-        "DBT_TARGET_PATH": str(dbt_dir / "target"),
+        "DBT_TARGET_PATH": str(dbt_target_dir(settings)),
         "DBT_LOG_PATH": str(dbt_dir / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }

@@ -5,6 +5,8 @@ Carries one logical date's raw drops through every stage of the platform:
 
 1. **ingest** — one Spark task per source: landing → bronze / quarantine / silver
    (`spark_jobs.ingest`), idempotent per `ingest_date` partition.
+   **sweep_erased** then removes people on the erasure suppression list from the date's
+   landing, bronze and quarantine (silver never takes them in).
 2. **silver_gate** — Great Expectations on the date's silver partitions; a critical
    failure stops the run here, so yesterday's marts and segments stay untouched.
 3. **dbt** — the dbt project on DuckDB rendered by Cosmos: staging → identity
@@ -71,6 +73,12 @@ def customer_platform_nightly():
 
             ingest_source()
 
+    @task(doc_md="Removes erased (suppressed) people from the date's landing, bronze and quarantine.")
+    def sweep_erased(ds=None) -> dict:
+        from customer_platform.orchestration import run_erasure_sweep
+
+        return run_erasure_sweep(ds)
+
     @task(retries=0, doc_md="Great Expectations gate on the date's silver partitions.")
     def silver_gate(ds=None, run_id=None) -> dict:
         from customer_platform.orchestration import run_quality_gate
@@ -136,7 +144,7 @@ def customer_platform_nightly():
 
     gate_silver = silver_gate()
     gate_marts = marts_gate()
-    ingest() >> gate_silver >> dbt >> gate_marts >> segment_customers() >> summarise_run()
+    ingest() >> sweep_erased() >> gate_silver >> dbt >> gate_marts >> segment_customers() >> summarise_run()
 
 
 customer_platform_nightly()

@@ -252,11 +252,13 @@ def test_engagement_and_features_of_alice(query):
     assert row.tenure_days == (LOGICAL_DATE - pd.Timestamp("2024-03-01").date()).days
 
 
-def test_docs_generate(built_warehouse):
-    from customer_platform.warehouse import dbt_docs_generate
+def test_docs_generate(built_warehouse, capsys):
+    from customer_platform.cli import main as cdp_main
+    from customer_platform.warehouse import dbt_target_dir
 
-    dbt_docs_generate()
-    target = built_warehouse.settings.data_dir / "dbt" / "target"
+    assert cdp_main(["docs"]) == 0
+    target = dbt_target_dir(built_warehouse.settings)
+    assert str(target / "static_index.html") in capsys.readouterr().out
     # The site: index.html (served) and static_index.html (manifest and catalog inlined).
     assert "<html" in (target / "index.html").read_text()[:2000].lower()
     static = (target / "static_index.html").read_text()

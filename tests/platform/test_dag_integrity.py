@@ -62,6 +62,19 @@ def test_nightly_shape(dagbag):
     # Everything that writes DuckDB shares the one-slot pool.
     writers = [t for t in dag.tasks if t.task_id.startswith("dbt.") or t.task_id in {"marts_gate", "segment_customers"}]
     assert writers and all(t.pool == "duckdb_warehouse" for t in writers)
-    # Order: ingestion → silver gate → dbt → marts gate → segments.
-    assert "silver_gate" in dag.get_task("ingest.ingest_crm_customers").downstream_task_ids
+    # Order: ingestion → erasure sweep → silver gate → dbt → marts gate → segments.
+    assert "sweep_erased" in dag.get_task("ingest.ingest_crm_customers").downstream_task_ids
+    assert "silver_gate" in dag.get_task("sweep_erased").downstream_task_ids
     assert "segment_customers" in dag.get_task("marts_gate").downstream_task_ids
+
+
+def test_erasure_shape(dagbag):
+    dag = dagbag.dags["customer_erasure"]
+    assert dag.schedule is None or str(dag.timetable.summary) in {"None", "Never"}, "manual trigger only"
+    assert dag.max_active_runs == 1
+    assert {"email", "phone", "crm_customer_id"} <= set(dag.params)
+    order = ["resolve_targets", "suppress", "purge_lakehouse", "purge_warehouse", "record_audit"]
+    for earlier, later in zip(order, order[1:], strict=False):
+        assert later in dag.get_task(earlier).downstream_task_ids, f"{earlier} runs before {later}"
+    writers = {"resolve_targets", "purge_warehouse", "record_audit"}
+    assert all(dag.get_task(t).pool == "duckdb_warehouse" for t in writers)
