@@ -87,6 +87,26 @@ def test_segments_carry_the_mlflow_run_and_persona_names(platform_run):
 
 
 @pytest.mark.slow
+def test_identities_meet_the_accuracy_targets_against_ground_truth(platform_run):
+    from bench.identity_quality import identity_metrics
+
+    data_dir, _, _ = platform_run
+    metrics = identity_metrics(data_dir / "warehouse" / "warehouse.duckdb", data_dir / "landing" / "_truth")
+    assert metrics["precision"] >= 0.99, metrics
+    assert metrics["recall"] >= 0.95, metrics
+
+
+@pytest.mark.slow
+def test_segments_recover_the_planted_archetypes(platform_run):
+    from bench.segment_quality import segmentation_ari
+
+    data_dir, _, _ = platform_run
+    quality = segmentation_ari(data_dir / "warehouse" / "warehouse.duckdb", data_dir / "landing" / "_truth")
+    assert quality["customers_evaluated"] >= 200, quality
+    assert quality["ari"] >= 0.6, quality
+
+
+@pytest.mark.slow
 def test_lakehouse_counts_reconcile_with_manifests(platform_run):
     import json
 
