@@ -1,9 +1,18 @@
 """The feature table contract as `models/` reads it, and the read itself.
 
 Column names follow `docs/contracts.md` (`marts.customer_features`). The clustering
-uses the behavioural columns only: demographics describe segments in the profile but do
-not shape them, and the derived r/f/m scores and engagement score would double-count
-recency, frequency, monetary and activity.
+uses one column per behavioural dimension: recency, frequency, spend, basket size,
+tenure, web activity, email responsiveness and discount affinity. Demographics describe
+segments in the profile but do not shape them. Left out because they repeat a dimension
+that is already in (standard scaling gives every column equal weight, so a dimension
+measured three times would count three times): the r/f/m scores and the engagement
+score; `product_views` and `add_to_carts` (follow `sessions`); `email_click_rate`
+(clicks follow opens); `days_since_last_engagement` (the nearer of order recency and
+web/email activity). Also out: `emails_sent`, the business's send volume rather than the
+customer's behaviour, and `return_rate`, a share of order lines that is 0 for most
+customers and swings by whole tenths for those with a handful of lines. On the default
+demo data the trimmed set lifts the agreement with the planted archetypes from an ARI
+of 0.26 to 0.62 (README, segmentation); every column stays in the segment profile.
 """
 
 from __future__ import annotations
@@ -35,14 +44,8 @@ CLUSTER_FEATURES: tuple[str, ...] = (
     "monetary",
     "avg_order_value",
     "tenure_days",
-    "return_rate",
     "sessions",
-    "product_views",
-    "add_to_carts",
-    "emails_sent",
     "email_open_rate",
-    "email_click_rate",
-    "days_since_last_engagement",
     "share_outlet",
 )
 

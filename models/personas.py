@@ -3,7 +3,7 @@
 A persona is a deterministic, human-readable name and one-line description computed from
 the segment's centroid in original units relative to the population reference (the
 median; the mean of the positive values when the median is 0, as it is for spend when most
-contacts never bought). Names are unique per model. Segment ids survive retraining: new
+contacts never bought; recency over buyers only). Names are unique per model. Segment ids survive retraining: new
 centroids are matched to the previous model's centroids (Hungarian assignment in the new
 model's scaled space) and inherit their ids.
 """
@@ -23,10 +23,18 @@ MAX_MATCH_DISTANCE = 3.0
 
 
 def population_reference(frame: pd.DataFrame, columns: Sequence[str]) -> dict[str, float]:
-    """Reference value per column: median, else mean of positives, else 1 (never 0)."""
+    """Reference value per column: median, else mean of positives, else 1 (never 0).
+
+    Recency's median is taken over customers with at least one order in the window.
+    """
     reference = {}
+    buyers = frame["frequency"] > 0 if "frequency" in frame else None
     for column in columns:
         values = frame[column].astype("float64")
+        if column == "recency_days" and buyers is not None and buyers.any():
+            # contacts who never ordered sit at the window-length sentinel; counted in, they
+            # would make the median the sentinel itself and no segment could ever be "lapsing"
+            values = values[buyers]
         median = float(values.median())
         positive = values[values > 0]
         reference[column] = median if median > 0 else (float(positive.mean()) if len(positive) else 1.0)

@@ -15,12 +15,16 @@ from sklearn.mixture import GaussianMixture
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
+from models.candidates import AGGLOMERATIVE, DBSCAN_ALGORITHM, DensityOnSample, WardOnSample
 from models.features import CLUSTER_FEATURES, LOG_FEATURES
 
 KMEANS = "kmeans"
 MINIBATCH_KMEANS = "minibatch_kmeans"
 GAUSSIAN_MIXTURE = "gaussian_mixture"
-ALGORITHMS = (KMEANS, MINIBATCH_KMEANS, GAUSSIAN_MIXTURE)
+DBSCAN = DBSCAN_ALGORITHM
+ALGORITHMS = (KMEANS, MINIBATCH_KMEANS, GAUSSIAN_MIXTURE, AGGLOMERATIVE, DBSCAN)
+#: Fitted on the evaluation sample only (their cost grows with rows squared).
+SAMPLE_FITTED = (AGGLOMERATIVE, DBSCAN)
 
 
 def build_preprocessor(
@@ -41,14 +45,23 @@ def build_preprocessor(
     return Pipeline([("columns", columns), ("scale", StandardScaler())])
 
 
-def build_clusterer(algorithm: str, k: int, seed: int, n_init: int = 4) -> BaseEstimator:
-    """A seeded clusterer; `algorithm` is one of ALGORITHMS."""
+def build_clusterer(
+    algorithm: str, k: int, seed: int, n_init: int = 4, min_samples: int | None = None
+) -> BaseEstimator:
+    """A seeded clusterer; `algorithm` is one of ALGORITHMS.
+
+    k is ignored by DBSCAN (it finds its own number of segments); min_samples is DBSCAN's only.
+    """
     if algorithm == KMEANS:
         return KMeans(n_clusters=k, n_init=n_init, random_state=seed)
     if algorithm == MINIBATCH_KMEANS:
         return MiniBatchKMeans(n_clusters=k, n_init=n_init, batch_size=4096, random_state=seed)
     if algorithm == GAUSSIAN_MIXTURE:
         return GaussianMixture(n_components=k, covariance_type="diag", n_init=2, random_state=seed)
+    if algorithm == AGGLOMERATIVE:
+        return WardOnSample(n_clusters=k)
+    if algorithm == DBSCAN:
+        return DensityOnSample(min_samples=min_samples)
     raise ValueError(f"unknown algorithm {algorithm!r}; expected one of {ALGORITHMS}")
 
 
@@ -98,3 +111,15 @@ def centers_in_original_units(preprocess: Pipeline, centers: np.ndarray) -> np.n
 def transformed_feature_names(preprocess: Pipeline) -> list[str]:
     """Column names of the scaled space, in order."""
     return list(preprocess.named_steps["columns"].get_feature_names_out())
+
+
+def skops_trusted_types(pipeline: Pipeline) -> list[str] | None:
+    """This package's own estimator types in `pipeline`, for MLflow's skops serialisation.
+
+    skops loads only types it trusts; trusting ours (the sample-fitted clusterers) and
+    nothing else keeps any foreign type a load error.
+    """
+    import skops.io
+
+    untrusted = skops.io.get_untrusted_types(data=skops.io.dumps(pipeline))
+    return [name for name in untrusted if name.startswith("models.")] or None

@@ -101,8 +101,10 @@ def plot_elbow(candidates: Sequence[Candidate], winner: Candidate, path: Path) -
 
 
 def plot_silhouette(candidates: Sequence[Candidate], winner: Candidate, path: Path) -> None:
-    """Silhouette on the evaluation sample against k, per algorithm."""
-    _plot_by_k(candidates, "silhouette", winner, "Silhouette on the evaluation sample", path)
+    """Silhouette on the evaluation sample against k, per algorithm (one point for DBSCAN)."""
+    # a candidate with one segment has no silhouette (-1 by convention): it would only squash the axis
+    scored = [c for c in candidates if c.k >= 2] or list(candidates)
+    _plot_by_k(scored, "silhouette", winner, "Silhouette on the evaluation sample", path)
 
 
 def write_html_report(profile: pd.DataFrame, summary: dict[str, object], path: Path) -> None:

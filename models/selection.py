@@ -1,16 +1,27 @@
-"""Model selection: fit candidate clusterers over a k range and pick one by a fixed rule.
+"""Model selection: fit candidate clusterers and pick one by a fixed rule.
 
-Silhouette is quadratic in rows, so every candidate is scored on one fixed-size, seeded
-evaluation sample (the same rows for all candidates). Davies-Bouldin and
-Calinski-Harabasz come from the same sample; inertia (the elbow) from the full data.
+Candidates: KMeans (MiniBatchKMeans above `minibatch_threshold` rows) and Gaussian
+mixtures for every k in the range, Ward agglomerative clustering for every k (fitted on
+the evaluation sample, one tree cut at each k), and one DBSCAN (fitted on the sample; it
+finds its own number of segments). See `models.candidates` for how the sample-fitted
+ones are served to every row.
+
+Silhouette and the Dunn index are quadratic in rows, so every candidate is scored on one
+fixed-size, seeded evaluation sample (the same rows for all candidates), with the labels
+it serves (nearest centroid for the sample-fitted ones). Davies-Bouldin and
+Calinski-Harabasz come from the same sample; inertia (the elbow) and segment shares from
+the full data.
 
 Selection rule (`choose_winner`):
-1. Drop candidates whose smallest segment holds less than `min_segment_share` of the
+1. Candidates with fewer than two segments cannot win (a DBSCAN that found one cluster
+   is logged but never chosen).
+2. Drop candidates whose smallest segment holds less than `min_segment_share` of the
    customers (a segment marketing cannot act on), unless that drops them all.
-2. Take the best silhouette among the rest; every candidate within `tie_tolerance` of it
+3. Take the best silhouette among the rest; every candidate within `tie_tolerance` of it
    counts as tied.
-3. Among the tied, prefer the simpler model: the KMeans family before Gaussian
-   mixtures, then fewer segments, then the higher silhouette.
+4. Among the tied, prefer the simpler model: the KMeans family, then Ward
+   agglomerative, then Gaussian mixtures, then DBSCAN; then fewer segments, then the
+   higher silhouette, then the name (so the rule is a total order).
 """
 
 from __future__ import annotations
@@ -20,16 +31,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.cluster.hierarchy import ward
 from sklearn.base import BaseEstimator
-from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
+from models.candidates import WardOnSample, separation_scores
 from models.features import CLUSTER_FEATURES, KEY_COLUMN, evaluation_sample_index
 from models.pipeline import (
+    AGGLOMERATIVE,
+    DBSCAN,
     GAUSSIAN_MIXTURE,
     KMEANS,
     MINIBATCH_KMEANS,
+    SAMPLE_FITTED,
     assemble_pipeline,
     build_clusterer,
     build_preprocessor,
@@ -43,12 +59,13 @@ class SelectionConfig:
 
     k_min: int = 2
     k_max: int = 8
-    algorithms: tuple[str, ...] = (KMEANS, GAUSSIAN_MIXTURE)
+    algorithms: tuple[str, ...] = (KMEANS, AGGLOMERATIVE, GAUSSIAN_MIXTURE, DBSCAN)
     sample_size: int = 5000
     minibatch_threshold: int = 200_000
     max_threads: int | None = 1
     mixture_fit_rows: int = 50_000
     n_init: int = 4
+    dbscan_min_samples: int | None = None
     min_segment_share: float = 0.02
     tie_tolerance: float = 0.01
     features: tuple[str, ...] = CLUSTER_FEATURES
@@ -64,6 +81,7 @@ class SelectionConfig:
             "max_threads": str(self.max_threads),
             "mixture_fit_rows": self.mixture_fit_rows,
             "n_init": self.n_init,
+            "dbscan_min_samples": str(self.dbscan_min_samples),
             "min_segment_share": self.min_segment_share,
             "tie_tolerance": self.tie_tolerance,
             "features": ",".join(self.features),
@@ -83,6 +101,8 @@ class Candidate:
     inertia: float
     min_segment_share: float
     fit_seconds: float
+    dunn: float = 0.0
+    noise_share: float = 0.0
 
     @property
     def name(self) -> str:
@@ -97,6 +117,8 @@ class Candidate:
             "inertia": self.inertia,
             "min_segment_share": self.min_segment_share,
             "fit_seconds": self.fit_seconds,
+            "dunn": self.dunn,
+            "noise_share": self.noise_share,
         }
 
 
@@ -118,9 +140,7 @@ class Selection:
 
 def sample_silhouette(scaled_sample: np.ndarray, labels: np.ndarray) -> float:
     """Silhouette on the evaluation sample; -1 when it holds fewer than two segments."""
-    if len(np.unique(labels)) < 2:
-        return -1.0
-    return float(silhouette_score(scaled_sample, labels))
+    return separation_scores(scaled_sample, labels)[0]
 
 
 def _inertia(clusterer: BaseEstimator, scaled: np.ndarray, labels: np.ndarray) -> float:
@@ -130,67 +150,106 @@ def _inertia(clusterer: BaseEstimator, scaled: np.ndarray, labels: np.ndarray) -
     return float(((scaled - centers[labels]) ** 2).sum())
 
 
-def fit_candidate(
-    algorithm: str, k: int, scaled: np.ndarray, sample: np.ndarray, config: SelectionConfig, seed: int
-) -> Candidate:
-    """Fit one clusterer on the scaled rows and score it on the evaluation sample."""
-    if algorithm == KMEANS and len(scaled) > config.minibatch_threshold:
-        algorithm = MINIBATCH_KMEANS
-    clusterer = build_clusterer(algorithm, k, seed, config.n_init)
-    started = time.perf_counter()
+def _fit(
+    algorithm: str,
+    k: int,
+    scaled: np.ndarray,
+    sample: np.ndarray,
+    config: SelectionConfig,
+    seed: int,
+    ward_tree: np.ndarray | None,
+) -> BaseEstimator:
+    clusterer = build_clusterer(algorithm, k, seed, config.n_init, config.dbscan_min_samples)
+    if isinstance(clusterer, WardOnSample) and ward_tree is not None:
+        return clusterer.fit_tree(scaled[sample], ward_tree)
+    if algorithm in SAMPLE_FITTED:
+        return clusterer.fit(scaled[sample])
     if algorithm == GAUSSIAN_MIXTURE and len(scaled) > config.mixture_fit_rows:
         rows = np.random.default_rng(seed).choice(len(scaled), config.mixture_fit_rows, replace=False)
-        clusterer.fit(scaled[np.sort(rows)])
-    else:
-        clusterer.fit(scaled)
+        return clusterer.fit(scaled[np.sort(rows)])
+    return clusterer.fit(scaled)
+
+
+def fit_candidate(
+    algorithm: str,
+    k: int,
+    scaled: np.ndarray,
+    sample: np.ndarray,
+    config: SelectionConfig,
+    seed: int,
+    ward_tree: np.ndarray | None = None,
+) -> Candidate:
+    """Fit one clusterer and score the labels it serves on the evaluation sample.
+
+    KMeans becomes MiniBatchKMeans above `config.minibatch_threshold` rows; the
+    agglomerative and DBSCAN candidates are fitted on the sample rows only (ward_tree:
+    the sample's Ward linkage, shared by every k). DBSCAN's k is what it finds.
+    """
+    if algorithm == KMEANS and len(scaled) > config.minibatch_threshold:
+        algorithm = MINIBATCH_KMEANS
+    started = time.perf_counter()
+    clusterer = _fit(algorithm, k, scaled, sample, config, seed, ward_tree)
     fit_seconds = time.perf_counter() - started
+    k = len(cluster_centers(clusterer))
     labels = clusterer.predict(scaled)
-    sample_labels = labels[sample]
+    sample_scaled, sample_labels = scaled[sample], labels[sample]
     several = len(np.unique(sample_labels)) > 1
+    silhouette, dunn = separation_scores(sample_scaled, sample_labels)
     return Candidate(
         algorithm=algorithm,
         k=k,
         clusterer=clusterer,
-        silhouette=sample_silhouette(scaled[sample], sample_labels),
-        davies_bouldin=float(davies_bouldin_score(scaled[sample], sample_labels))
-        if several
-        else float("inf"),
-        calinski_harabasz=float(calinski_harabasz_score(scaled[sample], sample_labels)) if several else 0.0,
+        silhouette=silhouette,
+        davies_bouldin=float(davies_bouldin_score(sample_scaled, sample_labels)) if several else float("inf"),
+        calinski_harabasz=float(calinski_harabasz_score(sample_scaled, sample_labels)) if several else 0.0,
         inertia=_inertia(clusterer, scaled, labels),
         min_segment_share=float(np.bincount(labels, minlength=k).min() / len(labels)),
         fit_seconds=round(fit_seconds, 3),
+        dunn=dunn,
+        noise_share=float(getattr(clusterer, "noise_share_", 0.0)),
     )
 
 
-_FAMILY_RANK = {KMEANS: 0, MINIBATCH_KMEANS: 0, GAUSSIAN_MIXTURE: 1}
+_FAMILY_RANK = {KMEANS: 0, MINIBATCH_KMEANS: 0, AGGLOMERATIVE: 1, GAUSSIAN_MIXTURE: 2, DBSCAN: 3}
 
 
 def choose_winner(candidates: list[Candidate], config: SelectionConfig) -> Candidate:
     """Apply the module's documented selection rule; pure given the candidates' scores."""
-    if not candidates:
-        raise ValueError("no candidates to choose from")
-    eligible = [c for c in candidates if c.min_segment_share >= config.min_segment_share] or candidates
+    servable = [c for c in candidates if c.k >= 2]
+    if not servable:
+        raise ValueError("no candidate found two or more segments")
+    eligible = [c for c in servable if c.min_segment_share >= config.min_segment_share] or servable
     best = max(c.silhouette for c in eligible)
     tied = [c for c in eligible if c.silhouette >= best - config.tie_tolerance]
-    return min(tied, key=lambda c: (_FAMILY_RANK.get(c.algorithm, 9), c.k, -c.silhouette))
+    return min(tied, key=lambda c: (_FAMILY_RANK.get(c.algorithm, 9), c.k, -c.silhouette, c.name))
+
+
+def _candidate_grid(config: SelectionConfig) -> list[tuple[str, int]]:
+    grid: list[tuple[str, int]] = []
+    for algorithm in config.algorithms:
+        # DBSCAN finds its own number of segments: one candidate, whatever the k range
+        ks = [0] if algorithm == DBSCAN else range(config.k_min, config.k_max + 1)
+        grid += [(algorithm, k) for k in ks]
+    return grid
 
 
 def select_model(frame: pd.DataFrame, config: SelectionConfig, seed: int) -> Selection:
-    """Fit the preprocessor once, then every (algorithm, k) candidate, and choose the winner."""
+    """Fit the preprocessor once, then every candidate (see the module doc), and choose the winner."""
     if len(frame) < max(config.k_max, 2) * 2:
         raise ValueError(f"{len(frame)} rows are too few to select among up to {config.k_max} segments")
     inputs = frame[list(config.features)]
     preprocess = build_preprocessor(config.features).fit(inputs)
     scaled = preprocess.transform(inputs)
     sample = evaluation_sample_index(frame[KEY_COLUMN], config.sample_size, seed)
+    # One Ward tree on the sample serves every k (cutting it is cheap, building it is not).
+    tree = ward(scaled[sample]) if AGGLOMERATIVE in config.algorithms else None
     # OpenMP/BLAS threads cost more than they save here: MiniBatchKMeans works on small
     # batches and workers share cores with other tasks (measured 5x slower with 2 threads
     # on a busy 2-core machine, at 1,500 and at 1,000,000 rows). None = every core.
     with threadpool_limits(limits=config.max_threads):
         candidates = [
-            fit_candidate(algorithm, k, scaled, sample, config, seed)
-            for algorithm in config.algorithms
-            for k in range(config.k_min, config.k_max + 1)
+            fit_candidate(algorithm, k, scaled, sample, config, seed, tree)
+            for algorithm, k in _candidate_grid(config)
         ]
     return Selection(
         preprocess=preprocess,

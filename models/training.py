@@ -24,7 +24,12 @@ from mlflow.models import infer_signature
 from customer_platform.config import get_settings
 from models.features import feature_table_hash, load_features, parse_logical_date
 from models.personas import initial_segment_ids, match_segment_ids, name_personas, population_reference
-from models.pipeline import centers_in_original_units, cluster_centers, transformed_feature_names
+from models.pipeline import (
+    centers_in_original_units,
+    cluster_centers,
+    skops_trusted_types,
+    transformed_feature_names,
+)
 from models.promotion import PromotionDecision, should_promote, stability_ari
 from models.registry import (
     CHALLENGER,
@@ -130,6 +135,8 @@ def _log_candidates(selection: Selection, seed: int, experiment_id: str) -> None
     for candidate in selection.candidates:
         with mlflow.start_run(experiment_id=experiment_id, run_name=candidate.name, nested=True):
             mlflow.log_params({"algorithm": candidate.algorithm, "k": candidate.k, "seed": seed})
+            if hasattr(candidate.clusterer, "eps_"):
+                mlflow.log_param("eps", round(candidate.clusterer.eps_, 6))
             mlflow.log_metrics(candidate.metrics())
             mlflow.set_tag("chosen", str(candidate is selection.winner).lower())
 
@@ -225,6 +232,7 @@ def train(logical_date: str, config: SelectionConfig | None = None, promote: boo
             registered_model_name=MODEL_NAME,
             metadata=metadata,
             pip_requirements=_pip_requirements(),
+            skops_trusted_types=skops_trusted_types(pipeline),
         )
         version = str(info.registered_model_version)
         if champ_sil is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from models.features import CLUSTER_FEATURES
 from models.personas import (
@@ -110,3 +111,12 @@ def test_fewer_segments_keep_their_ids_and_a_far_centroid_gets_a_new_one():
     previous = np.array([[0.0, 0.0], [5.0, 5.0], [-5.0, 5.0]])
     new = np.array([[5.0, 5.0], [0.0, 9.0]])  # the second is > 6 from every remaining centroid
     assert match_segment_ids(new, previous, [0, 1, 2], [{}, {}], max_distance=3.0) == [1, 3]
+
+
+def test_recency_reference_ignores_contacts_without_orders():
+    # three buyers and five contacts at the no-order sentinel (window + 1 days)
+    frame = pd.DataFrame({"recency_days": [10, 20, 30] + [366] * 5, "frequency": [2, 1, 4] + [0] * 5})
+    reference = population_reference(frame, ["recency_days", "frequency"])
+    assert reference["recency_days"] == 20.0
+    lapsed = {"recency_days": 241.0, "frequency": 3.0, "tenure_days": 800.0}
+    assert base_name(lapsed, reference | {"tenure_days": 600.0}) == "Lapsing customers"

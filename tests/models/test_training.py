@@ -17,7 +17,7 @@ from sklearn.metrics import adjusted_rand_score
 from models.cli import main
 from models.features import CLUSTER_FEATURES
 from models.jobs import run_nightly, run_weekly
-from models.pipeline import KMEANS
+from models.pipeline import AGGLOMERATIVE, DBSCAN, KMEANS
 from models.registry import CHALLENGER, CHAMPION, CHAMPION_URI, MODEL_NAME, alias_version
 from models.reports import ELBOW_PNG, HEATMAP_PNG, PROFILE_CSV, REPORT_HTML, SILHOUETTE_PNG
 from models.scoring import SEGMENT_COLUMNS, score
@@ -98,8 +98,14 @@ def test_run_carries_params_metrics_children_and_artifacts(first_night):
         assert metric in run.data.metrics, metric
     children = client.search_runs([run.info.experiment_id], f"tags.mlflow.parentRunId = '{run_id}'")
     config = SelectionConfig()
-    assert len(children) == len(config.algorithms) * (config.k_max - config.k_min + 1)
-    assert all("silhouette" in c.data.metrics and "inertia" in c.data.metrics for c in children)
+    ks = config.k_max - config.k_min + 1
+    # every family over the k range, except DBSCAN: one candidate that finds its own k
+    assert len(children) == sum(1 if a == DBSCAN else ks for a in config.algorithms)
+    assert DBSCAN in config.algorithms and AGGLOMERATIVE in config.algorithms
+    for metric in ("silhouette", "inertia", "dunn", "noise_share"):
+        assert all(metric in c.data.metrics for c in children), metric
+    dbscan = [c for c in children if c.data.params["algorithm"] == DBSCAN]
+    assert len(dbscan) == 1 and float(dbscan[0].data.params["eps"]) > 0
     assert sum(c.data.tags["chosen"] == "true" for c in children) == 1
     artifacts = {a.path for a in client.list_artifacts(run_id, "report")}
     for name in (PROFILE_CSV, HEATMAP_PNG, ELBOW_PNG, SILHOUETTE_PNG, REPORT_HTML):

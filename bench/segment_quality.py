@@ -1,0 +1,177 @@
+"""Segmentation scored against the generator's planted archetypes.
+
+    python -m bench.segment_quality [--data-dir DIR]
+
+Reads `marts.customer_segments` and `marts.customer_identity_map` (read-only) and the
+generator's `_truth/identities.csv` and `_truth/persons.csv`. Each unified customer is
+mapped to the person who owns most of its source records (ties: the smallest person id),
+takes that person's archetype, and the adjusted Rand index between segment ids and
+archetypes is reported.
+
+Which customers count (`evaluated`): customers matched to a person that hold at least one
+record other than a web-events cookie. A customer made only of anonymous cookies is a
+browsing fragment of a person that identity resolution cannot link (by design: no login,
+no email); its features show browsing only, whatever the person's archetype, so no
+segmentation could recover it. Those fragments are excluded from the headline ARI and
+counted, and `ari_all_matched` reports the ARI over every matched customer as well.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+#: The identity source whose records are anonymous browser cookies.
+COOKIE_SOURCE = "web_events"
+
+_CUSTOMERS_SQL = """
+with
+
+segments as (
+    select unified_customer_id, segment_id, segment_name from marts.customer_segments
+),
+
+resolved as (
+    select source, source_record_id, unified_customer_id from marts.customer_identity_map
+),
+
+truth as (
+    select source, source_record_id, person_id
+    from read_csv(?, header = true, all_varchar = true)
+),
+
+persons as (
+    select person_id, archetype from read_csv(?, header = true, all_varchar = true)
+),
+
+records as (
+    select segments.unified_customer_id, resolved.source, truth.person_id
+    from segments
+    left join resolved using (unified_customer_id)
+    left join truth using (source, source_record_id)
+),
+
+per_person as (
+    select unified_customer_id, person_id, count(*) as records
+    from records
+    where person_id is not null
+    group by 1, 2
+),
+
+majority as (
+    select unified_customer_id, arg_max(person_id, [records, -rank]) as person_id
+    from (
+        select *, dense_rank() over (order by person_id) as rank from per_person
+    )
+    group by 1
+),
+
+per_customer as (
+    select
+        unified_customer_id,
+        count(source) as records,
+        count(person_id) as matched_records,
+        count(source) filter (where source <> ?) as identified_records
+    from records
+    group by 1
+),
+
+final as (
+    select
+        segments.unified_customer_id,
+        segments.segment_id,
+        segments.segment_name,
+        majority.person_id,
+        persons.archetype,
+        per_customer.records,
+        per_customer.matched_records,
+        per_customer.identified_records
+    from segments
+    inner join per_customer using (unified_customer_id)
+    left join majority using (unified_customer_id)
+    left join persons using (person_id)
+)
+
+select * from final order by unified_customer_id
+"""
+
+
+def customer_archetypes(warehouse_path: Path | str, truth_dir: Path | str):
+    """One row per segmented customer: segment, majority person, archetype, record counts.
+
+    warehouse_path: the DuckDB file (opened read-only, so a running build is not disturbed).
+    truth_dir: the generator's `_truth` folder with `identities.csv` and `persons.csv`.
+    """
+    import duckdb
+
+    files = [Path(truth_dir) / name for name in ("identities.csv", "persons.csv")]
+    missing = [str(f) for f in files if not f.exists()]
+    if missing:
+        raise FileNotFoundError(f"no ground truth at {missing}")
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    try:
+        return con.execute(_CUSTOMERS_SQL, [str(files[0]), str(files[1]), COOKIE_SOURCE]).df()
+    finally:
+        con.close()
+
+
+def _ari(truth, labels) -> float | None:
+    from sklearn.metrics import adjusted_rand_score
+
+    return round(float(adjusted_rand_score(truth, labels)), 6) if len(truth) >= 2 else None
+
+
+def segmentation_ari(warehouse_path: Path | str, truth_dir: Path | str) -> dict[str, Any]:
+    """ARI of segments vs planted archetypes, with the counts behind it (see module doc).
+
+    Returns `ari` (customers matched to a person holding a non-cookie record),
+    `ari_all_matched` (every customer matched to a person), the customer counts used and
+    excluded by reason, and `contingency` (segment name -> archetype -> customers).
+    """
+    customers = customer_archetypes(warehouse_path, truth_dir)
+    matched = customers[customers["archetype"].notna()]
+    cookie_only = matched["identified_records"] == 0
+    evaluated = matched[~cookie_only]
+    contingency = evaluated.groupby(["segment_name", "archetype"]).size().unstack(fill_value=0).sort_index()
+    return {
+        "ari": _ari(evaluated["archetype"], evaluated["segment_id"]),
+        "ari_all_matched": _ari(matched["archetype"], matched["segment_id"]),
+        "customers_scored": len(customers),
+        "customers_matched": len(matched),
+        "customers_evaluated": len(evaluated),
+        "excluded_not_in_truth": int(customers["archetype"].isna().sum()),
+        "excluded_anonymous_cookie_only": int(cookie_only.sum()),
+        "persons_evaluated": int(evaluated["person_id"].nunique()),
+        "segments": int(customers["segment_id"].nunique()),
+        "contingency": {
+            str(name): {str(k): int(v) for k, v in row.items()} for name, row in contingency.iterrows()
+        },
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the segmentation quality of the configured (or given) data directory as JSON."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.segment_quality", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--data-dir", type=Path, help="CDP_DATA_DIR to score (default: the configured one)")
+    args = parser.parse_args(argv)
+    if args.data_dir is not None:
+        # Everything under DIR: drop overrides that would point elsewhere.
+        os.environ["CDP_DATA_DIR"] = str(args.data_dir.resolve())
+        for name in ("CDP_LANDING_DIR", "CDP_WAREHOUSE_PATH"):
+            os.environ.pop(name, None)
+    from customer_platform.config import reload_settings
+
+    settings = reload_settings()
+    quality = segmentation_ari(settings.warehouse_path, settings.truth_dir)
+    print(json.dumps({"warehouse": str(settings.warehouse_path), **quality}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
