@@ -9,7 +9,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export DO_NOT_TRACK := 1
 export SPARK_LOCAL_IP ?= 127.0.0.1
 
-.PHONY: run test lint up down clean-data env check
+.PHONY: run test lint up down clean-data env check bench
 
 check:
 	@PYTHON=$(PYTHON) scripts/check_prereqs.sh
@@ -28,6 +28,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+SCALE ?= 10000
+bench: $(STAMP)
+	$(BIN)/python -m bench.run --scale $(SCALE)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
