@@ -12,9 +12,6 @@ with cluster-size combinatorics (n choose 2 per unified id, per person and per
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -92,22 +89,9 @@ def identity_metrics(warehouse_path: Path | str, truth_dir: Path | str) -> dict[
 
 def main(argv: list[str] | None = None) -> int:
     """Print the identity metrics of the configured (or given) data directory as JSON."""
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.identity_quality", description=__doc__.split("\n")[0]
-    )
-    parser.add_argument("--data-dir", type=Path, help="CDP_DATA_DIR to score (default: the configured one)")
-    args = parser.parse_args(argv)
-    if args.data_dir is not None:
-        # Everything under DIR: drop overrides that would point elsewhere.
-        os.environ["CDP_DATA_DIR"] = str(args.data_dir.resolve())
-        for name in ("CDP_LANDING_DIR", "CDP_WAREHOUSE_PATH"):
-            os.environ.pop(name, None)
-    from customer_platform.config import reload_settings
+    from bench.scoring_cli import score_data_dir
 
-    settings = reload_settings()
-    metrics = identity_metrics(settings.warehouse_path, settings.truth_dir)
-    print(json.dumps({"warehouse": str(settings.warehouse_path), **metrics}, indent=2))
-    return 0
+    return score_data_dir("python -m bench.identity_quality", __doc__.split("\n")[0], identity_metrics, argv)
 
 
 if __name__ == "__main__":

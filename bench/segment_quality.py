@@ -18,9 +18,6 @@ counted, and `ari_all_matched` reports the ARI over every matched customer as we
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -155,22 +152,9 @@ def segmentation_ari(warehouse_path: Path | str, truth_dir: Path | str) -> dict[
 
 def main(argv: list[str] | None = None) -> int:
     """Print the segmentation quality of the configured (or given) data directory as JSON."""
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.segment_quality", description=__doc__.split("\n")[0]
-    )
-    parser.add_argument("--data-dir", type=Path, help="CDP_DATA_DIR to score (default: the configured one)")
-    args = parser.parse_args(argv)
-    if args.data_dir is not None:
-        # Everything under DIR: drop overrides that would point elsewhere.
-        os.environ["CDP_DATA_DIR"] = str(args.data_dir.resolve())
-        for name in ("CDP_LANDING_DIR", "CDP_WAREHOUSE_PATH"):
-            os.environ.pop(name, None)
-    from customer_platform.config import reload_settings
+    from bench.scoring_cli import score_data_dir
 
-    settings = reload_settings()
-    quality = segmentation_ari(settings.warehouse_path, settings.truth_dir)
-    print(json.dumps({"warehouse": str(settings.warehouse_path), **quality}, indent=2))
-    return 0
+    return score_data_dir("python -m bench.segment_quality", __doc__.split("\n")[0], segmentation_ari, argv)
 
 
 if __name__ == "__main__":

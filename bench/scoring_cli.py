@@ -1,0 +1,31 @@
+"""Shared command line of the ground-truth scorers (`python -m bench.<scorer> [--data-dir DIR]`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+#: A scorer: (warehouse path, ground-truth folder) -> JSON-serialisable figures.
+Scorer = Callable[[Path, Path], dict[str, Any]]
+
+
+def score_data_dir(prog: str, description: str, scorer: Scorer, argv: list[str] | None = None) -> int:
+    """Parse `--data-dir`, run the scorer on that data directory's warehouse and truth, print JSON."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--data-dir", type=Path, help="CDP_DATA_DIR to score (default: the configured one)")
+    args = parser.parse_args(argv)
+    if args.data_dir is not None:
+        # Everything under DIR: drop overrides that would point elsewhere.
+        os.environ["CDP_DATA_DIR"] = str(args.data_dir.resolve())
+        for name in ("CDP_LANDING_DIR", "CDP_WAREHOUSE_PATH"):
+            os.environ.pop(name, None)
+    from customer_platform.config import reload_settings
+
+    settings = reload_settings()
+    figures = scorer(settings.warehouse_path, settings.truth_dir)
+    print(json.dumps({"warehouse": str(settings.warehouse_path), **figures}, indent=2))
+    return 0
