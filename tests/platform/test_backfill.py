@@ -107,7 +107,8 @@ def test_backfill_builds_the_same_marts_and_segment_history_as_day_by_day(day_by
         assert ("marts", "segment_history") in tables and ("marts", "customer_rfm") in tables
         assert _tables(actual) == tables
         for schema, table in tables:
-            want, got = _rows(expected, f"{schema}.{table}"), _rows(actual, f"{schema}.{table}")
+            want = _rows(expected, f"{schema}.{table}", relative_to=day_by_day)
+            got = _rows(actual, f"{schema}.{table}", relative_to=backfilled)
             assert want, f"{schema}.{table} is empty"
             assert got == want, f"{schema}.{table} differs between backfill and day-by-day runs"
         history = actual.execute(
