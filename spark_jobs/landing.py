@@ -32,6 +32,8 @@ RAW_LINES_SCHEMA = StructType(
     ]
 )
 
+_SPLITS_TYPE = "array<struct<_source_file: string, _block_start: bigint, _first_id: bigint, _offset: bigint>>"
+
 
 @dataclass(frozen=True)
 class DropFile:
@@ -202,8 +204,23 @@ def number_lines(lines: DataFrame, *keys: Column) -> tuple[DataFrame, dict[str, 
     groups = [
         {**row.asDict(), "header": first_line.get(row["_source_file"]) == row["_first_id"]} for row in stats
     ]
-    schema = "_source_file string, _block_start long, _first_id long, _offset long"
-    splits = lines.sparkSession.createDataFrame(offsets, schema)
+    # Built from literals, not `createDataFrame(list)`: a Python-list frame is a Python RDD,
+    # and every query reading it would start Python workers.
+    splits = lines.sparkSession.range(1).select(
+        F.inline(
+            F.array(
+                *[
+                    F.struct(
+                        F.lit(name).alias("_source_file"),
+                        F.lit(start).cast("long").alias("_block_start"),
+                        F.lit(first_id).cast("long").alias("_first_id"),
+                        F.lit(offset).cast("long").alias("_offset"),
+                    )
+                    for name, start, first_id, offset in offsets
+                ]
+            ).cast(_SPLITS_TYPE)
+        )
+    )
     numbered = lines.join(F.broadcast(splits), ["_source_file", "_block_start"]).select(
         "*", (F.col("_row_id") - F.col("_first_id") + F.col("_offset") + 1).alias("_line_number")
     )

@@ -30,6 +30,13 @@ def get_spark(app_name: str = "customer-platform"):
         .config("spark.sql.parquet.compression.codec", "zstd")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.ansi.enabled", "false")
+        # JVM flags apply when this call starts the driver JVM (in-process runs); under
+        # spark-submit the driver's come from --driver-java-options (spark_jobs/submit.py).
+        .config("spark.driver.extraJavaOptions", settings.spark_java_options)
+        .config("spark.executor.extraJavaOptions", settings.spark_java_options)
+        # Ingestion caches each parsed drop for a few passes only: building the cache's
+        # per-column compression statistics costs more than the memory it saves.
+        .config("spark.sql.inMemoryColumnarStorage.compressed", "false")
     )
     if os.environ.get("CDP_SPARK_UI", "false").lower() != "true":
         builder = builder.config("spark.ui.enabled", "false")

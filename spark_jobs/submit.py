@@ -42,6 +42,8 @@ def spark_submit_command(source: str, ds: str, run_id: str, settings: Settings |
         "--deploy-mode", "client",
         "--name", f"ingest_{source}_{ds}",
         "--driver-memory", settings.spark_driver_memory,
+        "--driver-java-options", settings.spark_java_options,
+        "--conf", f"spark.executor.extraJavaOptions={settings.spark_java_options}",
         "--conf", f"spark.sql.shuffle.partitions={settings.spark_shuffle_partitions}",
         "--conf", f"spark.pyspark.python={sys.executable}",
         "--conf", f"spark.pyspark.driver.python={sys.executable}",

@@ -45,6 +45,7 @@ def test_the_command_submits_the_ingestion_job_to_the_configured_master(monkeypa
     from spark_jobs.submit import spark_submit_command
 
     monkeypatch.setenv("SPARK_MASTER", "spark://spark-master:7077")
+    monkeypatch.setenv("CDP_SPARK_JAVA_OPTIONS", "-XX:+UseSerialGC -Dcdp.probe=1")
     try:
         command = spark_submit_command("web_orders", DAY, "scheduled__x", reload_settings())
     finally:
@@ -52,6 +53,9 @@ def test_the_command_submits_the_ingestion_job_to_the_configured_master(monkeypa
         reload_settings()
     assert command[0].endswith("spark-submit")
     assert command[command.index("--master") + 1] == "spark://spark-master:7077"
+    # JVM flags reach the submitted driver (its JVM is started by spark-submit) and the executors.
+    assert command[command.index("--driver-java-options") + 1] == "-XX:+UseSerialGC -Dcdp.probe=1"
+    assert "spark.executor.extraJavaOptions=-XX:+UseSerialGC -Dcdp.probe=1" in command
     assert command[command.index("--deploy-mode") + 1] == "client"
     assert f"spark.pyspark.python={sys.executable}" in command
     assert command[command.index(ingest.__file__) + 1 :] == [
@@ -88,3 +92,13 @@ def test_a_failed_application_raises_with_its_exit_code_and_stderr(submit_settin
 
     with pytest.raises(SparkSubmitFailed, match=r"exited 2(.|\n)*--source"):
         submit_ingestion("no_such_source", DAY, "scheduled__submit")
+
+
+def test_the_in_process_driver_runs_with_the_configured_jvm_flags(spark):
+    from customer_platform.config import get_settings
+
+    # The running JVM's own arguments, not the configuration echoed back.
+    arguments = list(spark.sparkContext._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments())
+    for flag in get_settings().spark_java_options.split():
+        assert flag in arguments, f"{flag} missing from the driver JVM's arguments {arguments}"
+
