@@ -16,6 +16,9 @@ def get_spark(app_name: str = "customer-platform"):
     """
     from pyspark.sql import SparkSession
 
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active  # its JVM flags and static settings are fixed; only runtime ones could change
     settings = get_settings()
     # Workers must run the same interpreter as the driver (the project's virtualenv).
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)

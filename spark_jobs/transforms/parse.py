@@ -63,13 +63,20 @@ def _by_file(
     return expr
 
 
-def _java_quote(text: str) -> str:
-    return r"\Q" + text + r"\E"
+def _split_pattern(delimiter: str) -> str:
+    """A regex matching `delimiter` literally, in the form Java's String.split takes without
+    compiling a Pattern (one character, backslash-escaped when it is a regex metacharacter).
+
+    Spark's `split` calls String.split per row: a `\\Q...\\E` pattern would be compiled for every line.
+    """
+    if len(delimiter) == 1:
+        return "\\" + delimiter if delimiter in ".$|()[{^?*+\\" else delimiter
+    return r"\Q" + delimiter + r"\E"
 
 
 def _structural_csv(contract: SourceContract, layouts: Mapping[str, FileLayout]) -> Column:
     unquoted = F.col("_unquoted")  # the line without its quoted sections
-    count = F.size(F.split(unquoted, _java_quote(contract.delimiter), -1))
+    count = F.size("_parts")  # `_unquoted` split on the delimiter
     width = _by_file(layouts, lambda lay: lay.width, F.lit)
     missing = _missing_columns(layouts)
     return (
@@ -108,7 +115,10 @@ def _split_fields(contract: SourceContract, layouts: Mapping[str, FileLayout]) -
     if contract.format == "csv":
         width = max([lay.width for lay in layouts.values()] + [1])
         schema = ", ".join(f"_c{i} string" for i in range(width))
-        parsed = F.from_csv(F.col("_clean"), schema, {"sep": contract.delimiter, "escape": '"'})
+        quoted = F.from_csv(F.col("_clean"), schema, {"sep": contract.delimiter, "escape": '"'})
+        # A line without quotes is its split parts: the CSV parser is needed only for quotes.
+        plain = F.struct(*[F.nullif(F.col("_parts")[i], F.lit("")).alias(f"_c{i}") for i in range(width)])
+        parsed = F.when(F.col("_has_quote"), quoted).otherwise(plain)
         return parsed, lambda pos: None if pos is None else F.col(f"_fields._c{pos}")
     keys = sorted({key for lay in layouts.values() for key in lay.columns.values()})
     # A StructType, not DDL text: JSON keys may contain any character.
@@ -212,13 +222,16 @@ def parse_lines(lines: DataFrame, contract: SourceContract, layouts: Mapping[str
         *passthrough, F.make_valid_utf8("value").alias("_raw_line"), F.is_valid_utf8("value").alias("_utf8")
     )
     # A byte-order mark only ever sits at the start of a file's first line.
-    staged = staged.select("*", F.regexp_replace("_raw_line", "^\ufeff", "").alias("_clean"))
-    unquoted = (
-        [F.regexp_replace("_clean", '"[^"]*"', "").alias("_unquoted")] if contract.format == "csv" else []
-    )
+    line = F.col("_raw_line")
     staged = staged.select(
-        "*", parsed.alias("_fields"), strip(F.col("_clean")).isNull().alias("_blank"), *unquoted
+        "*", F.when(line.startswith("\ufeff"), F.substring(line, 2, 1 << 30)).otherwise(line).alias("_clean")
     )
+    if contract.format == "csv":
+        has_quote = F.col("_clean").contains('"')
+        unquoted = F.when(has_quote, F.regexp_replace("_clean", '"[^"]*"', "")).otherwise(F.col("_clean"))
+        staged = staged.select("*", has_quote.alias("_has_quote"), unquoted.alias("_unquoted"))
+        staged = staged.select("*", F.split("_unquoted", _split_pattern(contract.delimiter), -1).alias("_parts"))
+    staged = staged.select("*", parsed.alias("_fields"), strip(F.col("_clean")).isNull().alias("_blank"))
     raws = [
         _by_file(layouts, lambda lay, name=spec.name: lay.columns.get(name), raw_of).alias(
             f"_raw__{spec.name}"

@@ -72,6 +72,34 @@ def test_quarantine_reasons_per_row(spark):
     assertDataFrameEqual(parsed.select("id", "_reason"), expected)
 
 
+def test_plain_lines_parse_like_the_same_lines_fully_quoted(spark):
+    """Lines without quotes skip the CSV parser: their values must equal the quoted parse's."""
+    plain = [
+        _csv_line("web_orders"),
+        _csv_line("web_orders", sku="  padded  ", category=""),
+        "\ufeff" + _csv_line("web_orders", customer_id="C9"),
+        _csv_line("web_orders", currency=" eur ", unit_price="1e1"),
+    ]
+    quoted = [",".join(f'"{v}"' for v in line.lstrip("\ufeff").split(",")) for line in plain]
+    quoted[2] = "\ufeff" + quoted[2]
+    contract = get_contract("web_orders")
+    parsed = parse_lines(_lines(spark, plain + quoted), contract, {FILE: _layout("web_orders")})
+    rows = parsed.orderBy("id").select(*contract.field_names, "_reason").collect()
+    assert all(r["_reason"] is None for r in rows), rows
+    assert rows[: len(plain)] == rows[len(plain) :]
+    assert rows[1]["sku"] == "  padded  " and rows[1]["category"] is None
+    assert rows[2]["customer_id"] == "C9" and rows[3]["unit_price"] == 10.0
+
+
+def test_split_patterns_match_the_delimiter_literally(spark):
+    from spark_jobs.transforms.parse import _split_pattern
+
+    for delimiter in [",", "|", ".", ";", "\t", "^", "||"]:
+        line = delimiter.join(["a", "", "b c", ""])
+        parts = spark.range(1).select(F.split(F.lit(line), _split_pattern(delimiter), -1)).first()[0]
+        assert parts == ["a", "", "b c", ""], (delimiter, parts)
+
+
 def test_missing_required_column_quarantines_the_whole_file(spark):
     header = [c for c in COLUMNS["web_orders"] if c != "customer_id"] + ["note"]
     line = csv_text([row("web_orders", note="x")], header).splitlines()[1]
