@@ -187,6 +187,17 @@ def _fmt_s(seconds: float) -> str:
     return f"{seconds:,.1f}"
 
 
+def _sharing_note(result: dict[str, Any], machine: dict[str, Any]) -> str:
+    """Say so when other work held the cores as the run began (its figures are then upper bounds).
+
+    Only the start is telling: during and after the run the load is the benchmark's own.
+    """
+    load = result.get("load_start") or []
+    if load and load[0] > machine["cores_logical"]:
+        return " (other work held the cores at the start: figures are upper bounds)"
+    return ""
+
+
 def render_markdown(result: dict[str, Any]) -> str:
     """The Markdown report of one benchmark run."""
     stages, summary, machine = result["stages"], result["summary"], result["machine"]
@@ -194,8 +205,8 @@ def render_markdown(result: dict[str, Any]) -> str:
         f"# Benchmark: {result['scale']:,} customers ({result['date']}, {result['machine_tag']})",
         "",
         f"Machine: {machine['cores_logical']} cores, {machine['memory_gb']} GB, {machine['os']}, "
-        f"Python {machine['python']}. Load average at start {result['load_start']}, at end {result['load_end']} "
-        "(the machine was shared with other work: figures are upper bounds).",
+        f"Python {machine['python']}. Load average (1, 5, 15 min) at start {result['load_start']}, "
+        f"at end {result['load_end']}{_sharing_note(result, machine)}.",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in machine["versions"].items() if v) + ".",
         f"Dataset: {result['dataset']}. Settings: {result['settings']}. Code: {result.get('code')}.",
         "",

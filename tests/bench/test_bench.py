@@ -174,6 +174,9 @@ def test_summary_ratios_and_markdown():
     assert capped["ratio_text"] == "≤ 0.12"  # the textbook ran at least 300 s
     text = render_markdown(result)
     assert "did not finish in 300 s" in text and "| initial | dbt model customer_rfm |" in text
+    assert "upper bounds" not in text  # a load of 1 on 2 cores: the machine was not shared
+    result["load_start"] = [5.5, 4, 3]
+    assert "other work held the cores at the start: figures are upper bounds" in render_markdown(result)
 
 
 def test_curve_flags_superlinear_growth_and_extrapolates(tmp_path):
