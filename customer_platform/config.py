@@ -52,6 +52,7 @@ ENV_VARS: tuple[str, ...] = (
     "DBT_PROFILES_DIR",
     "DBT_THREADS",
     "CDP_DBT_EXECUTION_MODE",
+    "CDP_DUCKDB_MEMORY_LIMIT",
 )
 
 #: JVM flags of the Spark driver and executors. Parallel GC suits batch jobs on few cores
@@ -98,6 +99,7 @@ class Settings:
     dbt_profiles_dir: Path
     dbt_threads: int
     dbt_execution_mode: str
+    duckdb_memory_limit: str
     spark_master: str
     spark_driver_memory: str
     spark_shuffle_partitions: int
@@ -134,6 +136,7 @@ class Settings:
             dbt_profiles_dir=Path(_env("DBT_PROFILES_DIR", str(REPO_ROOT / "dbt_project"))).resolve(),
             dbt_threads=_env_int("DBT_THREADS", 1),
             dbt_execution_mode=_env("CDP_DBT_EXECUTION_MODE", "local").lower(),
+            duckdb_memory_limit=_env("CDP_DUCKDB_MEMORY_LIMIT", "6GB"),
             spark_master=_env("SPARK_MASTER", "local[*]"),
             spark_driver_memory=_env("SPARK_DRIVER_MEMORY", "4g"),
             spark_shuffle_partitions=_env_int("SPARK_SHUFFLE_PARTITIONS", 8),
@@ -238,6 +241,7 @@ class Settings:
             "MLFLOW_ARTIFACT_ROOT": self.mlflow_artifact_root,
             "AIRFLOW_HOME": str(self.airflow_home),
             "DBT_PROFILES_DIR": str(self.dbt_profiles_dir),
+            "CDP_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
         }
 
     def describe(self) -> dict[str, str]:

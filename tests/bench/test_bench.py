@@ -194,3 +194,30 @@ def test_curve_flags_superlinear_growth_and_extrapolates(tmp_path):
         nightly["how"].startswith("extrapolated") and nightly["status"] == "FAIL"
     )  # 26 s → 606 s → ~14,000 s
     assert "| initial | dbt build |" in render(results)
+
+
+def test_ingest_day_links_only_the_dates_drops_and_summarises_repeats(tmp_path):
+    from bench.ingest_day import _scratch
+    from bench.ingest_day import summarise as summarise_day
+
+    landing = tmp_path / "landing"
+    for day in ("2026-06-01", "2026-06-02"):
+        (landing / "web_orders" / day).mkdir(parents=True)
+        (landing / "web_orders" / day / "web_orders.csv").write_text("order_id\n")
+    scratch = _scratch(landing, "2026-06-02", ("web_orders", "pos_orders"), tmp_path / "scratch")
+    assert sorted(p.name for p in (scratch / "landing" / "web_orders").iterdir()) == ["2026-06-02"]
+    assert (scratch / "landing" / "web_orders" / "2026-06-02").is_symlink()
+    assert list((scratch / "landing" / "pos_orders").iterdir()) == []  # no drop that day: nothing linked
+
+    def run(total_crm: float, total_events: float) -> dict:
+        sources = [
+            {"source": "crm_customers", "seconds": total_crm, "rows_read": 100},
+            {"source": "web_events", "seconds": total_events, "rows_read": 1000},
+        ]
+        return {"spark_startup_s": 7.0, "sources": sources, "ingest_s": total_crm + total_events}
+
+    summary = summarise_day([run(10, 40), run(12, 50), run(11, 45)])
+    assert summary["ingest_s"] == {"min": 50, "median": 56, "max": 62}
+    assert summary["per_source"]["web_events"] == {"median_s": 45, "rows_read": 1000, "rows_per_s": 22}
+    assert summary["rows_read"] == 1100
+    assert summary["meets_target"] is False  # the slowest repeat (62 s) is over 60 s

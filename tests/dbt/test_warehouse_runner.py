@@ -29,3 +29,36 @@ def test_failed_run_names_the_failed_node(isolated_settings):
     # No silver Parquet under this data directory: the staging model cannot read its source.
     with pytest.raises(RuntimeError, match="stg_crm__customers"):
         warehouse.run_dbt(["run", "--select", "stg_crm__customers"], "2026-06-30")
+
+
+def test_the_dbt_connection_runs_under_the_configured_memory_limit(isolated_settings, monkeypatch):
+    import duckdb
+    from dbt.cli.main import dbtRunner
+
+    from customer_platform.config import reload_settings
+
+    monkeypatch.setenv("CDP_DUCKDB_MEMORY_LIMIT", "1500MB")
+    settings = reload_settings()
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    query = "select current_setting('memory_limit') as memory_limit"
+    command = [
+        "show",
+        "--inline",
+        query,
+        "--project-dir",
+        str(settings.dbt_project_dir),
+        "--profiles-dir",
+        str(settings.dbt_profiles_dir),
+    ]
+    with warehouse._environment(warehouse.dbt_env("2026-06-30", settings)):
+        try:
+            result = dbtRunner().invoke(command)
+        finally:
+            warehouse.release_dbt_connections()
+    assert result.success, result.exception
+    seen = result.result.results[0].agate_table.rows[0][0]
+    # DuckDB prints limits in its own units: compare with a connection given the same value.
+    expected = duckdb.connect(config={"memory_limit": "1500MB"}).execute(query).fetchone()[0]
+    assert seen == expected
+    monkeypatch.delenv("CDP_DUCKDB_MEMORY_LIMIT")
+    reload_settings()
