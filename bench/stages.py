@@ -18,7 +18,8 @@ from typing import Any
 
 from bench.baselines import run_measured
 from bench.monitor import Stage, StageRecorder
-from customer_platform.config import SOURCES, get_settings
+from customer_platform.config import get_settings
+from customer_platform.registry import get_registry
 
 #: dbt Python models that resolve identities (union-find, then Splink), reported on their own.
 IDENTITY_MODELS = ("int_identity_records_clustered", "int_identity_clusters_linked")
@@ -118,7 +119,7 @@ def ingest_initial(recorder: StageRecorder, logical_date: str, run_id: str) -> l
     from spark_jobs.ingest import ingest_dates
 
     manifests = []
-    for source in SOURCES:
+    for source in get_registry().active:
         with recorder.measure(f"ingest {source}", "initial") as stage:
             manifest = ingest_dates(source, [logical_date], run_id=run_id)[0]
             _fill_from_manifest(stage, manifest)
@@ -131,7 +132,7 @@ def ingest_nightly(recorder: StageRecorder, logical_date: str, run_id: str) -> l
     from customer_platform.orchestration import run_ingestion
 
     manifests = []
-    for source in SOURCES:
+    for source in get_registry().active:
         with recorder.measure(f"ingest {source}", "nightly") as stage:
             manifest = run_ingestion(source, logical_date, run_id)
             _fill_from_manifest(stage, manifest)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from customer_platform.config import get_settings
+from customer_platform.registry import get_registry
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def run_nightly_in_process(ds: str, run_id: str | None = None) -> dict[str, Any]
     from customer_platform.warehouse import dbt_build
 
     run_id = run_id or f"in_process__{ds}"
-    ingested = {source: orchestration.run_ingestion(source, ds, run_id) for source in get_settings().sources}
+    ingested = {source: orchestration.run_ingestion(source, ds, run_id) for source in get_registry().active}
     orchestration.run_erasure_sweep(ds)
     orchestration.run_quality_gate("silver", ds, run_id)
     dbt_build(ds)

@@ -8,7 +8,8 @@ import sys
 import time
 from datetime import date, datetime, timedelta
 
-from customer_platform.config import SOURCES, get_settings
+from customer_platform.config import get_settings
+from customer_platform.registry import get_registry
 
 
 def _iso_date(value: str) -> str:
@@ -36,7 +37,7 @@ def _landing_has_data() -> bool:
 
 def _landing_dates() -> list[str]:
     landing = get_settings().landing_dir
-    dates = {p.name for source in SOURCES for p in (landing / source).glob("*") if p.is_dir()}
+    dates = {p.name for source in get_registry().active for p in (landing / source).glob("*") if p.is_dir()}
     return sorted(dates)
 
 
@@ -68,7 +69,7 @@ def initial_load(until: str, stop_spark: bool) -> int:
     pending = {
         source: [d for d in dates
                  if not (settings.manifests_dir / source / f"ingest_date={d}" / "manifest.json").exists()]
-        for source in SOURCES
+        for source in get_registry().active
     }
     if not any(pending.values()):
         print(f"initial load: all {len(dates)} dates before {until} already ingested")

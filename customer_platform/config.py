@@ -9,25 +9,20 @@ Nothing else in the repository hard-codes a path or URL: ask `get_settings()`.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-#: Sources the platform ingests, in the order the nightly DAG lists them.
-SOURCES: tuple[str, ...] = (
-    "crm_customers",
-    "web_orders",
-    "pos_orders",
-    "web_events",
-    "email_engagement",
-    "demographics",
-)
+#: Contracts shipped with the platform (the demo sources and an example); see docs/sources.md.
+SHIPPED_CONTRACTS_DIR = REPO_ROOT / "spark_jobs" / "contracts"
 
 #: Environment variables this module reads (docker-compose and .env.example use these names).
 ENV_VARS: tuple[str, ...] = (
     "CDP_DATA_DIR",
+    "CDP_CONTRACTS_DIR",
+    "CDP_SOURCES",
     "CDP_LANDING_DIR",
     "CDP_LAKEHOUSE_DIR",
     "CDP_WAREHOUSE_PATH",
@@ -67,6 +62,10 @@ def _env(name: str, default: str) -> str:
     return value or default
 
 
+def _env_list(name: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in os.environ.get(name, "").split(",") if part.strip())
+
+
 def _env_float(name: str, default: float) -> float:
     raw = _env(name, str(default))
     try:
@@ -88,6 +87,10 @@ class Settings:
     """Resolved configuration; build it with `get_settings()` or `Settings.from_env()`."""
 
     data_dir: Path
+    contracts_dir: Path
+    #: CDP_SOURCES as given (empty: every shipped-or-configured contract not marked `example`);
+    #: the resolved active set is `customer_platform.registry.get_registry().active`.
+    requested_sources: tuple[str, ...]
     landing_dir: Path
     lakehouse_dir: Path
     warehouse_path: Path
@@ -114,7 +117,6 @@ class Settings:
     demo_start_date: str
     demo_end_date: str
     seed: int
-    sources: tuple[str, ...] = field(default=SOURCES)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -123,6 +125,8 @@ class Settings:
         mlflow_dir = data_dir / "mlflow"
         settings = cls(
             data_dir=data_dir,
+            contracts_dir=Path(_env("CDP_CONTRACTS_DIR", str(SHIPPED_CONTRACTS_DIR))).resolve(),
+            requested_sources=_env_list("CDP_SOURCES"),
             landing_dir=Path(_env("CDP_LANDING_DIR", str(data_dir / "landing"))).resolve(),
             lakehouse_dir=Path(_env("CDP_LAKEHOUSE_DIR", str(data_dir / "lakehouse"))).resolve(),
             warehouse_path=Path(
@@ -225,6 +229,8 @@ class Settings:
         """Environment for subprocesses (dbt, airflow) so they see the same locations."""
         return {
             "CDP_DATA_DIR": str(self.data_dir),
+            "CDP_CONTRACTS_DIR": str(self.contracts_dir),
+            "CDP_SOURCES": ",".join(self.requested_sources),
             "CDP_LANDING_DIR": str(self.landing_dir),
             "CDP_LAKEHOUSE_DIR": str(self.lakehouse_dir),
             "CDP_WAREHOUSE_PATH": str(self.warehouse_path),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from customer_platform.config import get_settings
 from customer_platform.erasure import IDENTITY_COLUMNS, RECORD_ID_COLUMNS, ErasureTargets
-from customer_platform.orchestration import SILVER_TABLES
+from customer_platform.registry import get_registry
 
 IDENTITY_MAP = "marts.customer_identity_map"
 IDENTITY_RECORDS = "intermediate.int_identity_records_unioned"
@@ -90,7 +90,7 @@ def expand_from_silver(targets: ErasureTargets) -> None:
     con = duckdb.connect()
     try:
         # The CRM table first: its loyalty ids and hashes find POS and email records next.
-        for table in [t for t in SILVER_TABLES.values() if t in HARVESTED_COLUMNS]:
+        for table in [t for t in get_registry().silver_tables.values() if t in HARVESTED_COLUMNS]:
             files = sorted(str(p) for p in (silver / table).glob("ingest_date=*/*.parquet"))
             if not files:
                 continue

@@ -19,16 +19,6 @@ log = logging.getLogger(__name__)
 #: One-slot Airflow pool shared by every task that writes the DuckDB warehouse.
 WAREHOUSE_POOL = "duckdb_warehouse"
 
-#: Landing source → silver table it feeds.
-SILVER_TABLES: dict[str, str] = {
-    "crm_customers": "crm_customers",
-    "web_orders": "web_order_lines",
-    "pos_orders": "pos_order_lines",
-    "web_events": "web_events",
-    "email_engagement": "email_events",
-    "demographics": "demographics",
-}
-
 OWNER = "data-platform"
 
 

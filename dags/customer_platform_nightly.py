@@ -31,9 +31,8 @@ from airflow.sdk import Asset, dag, task, task_group
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
-from customer_platform.config import SOURCES, get_settings
+from customer_platform.config import get_settings
 from customer_platform.orchestration import (
-    SILVER_TABLES,
     WAREHOUSE_POOL,
     dbt_executable,
     default_args,
@@ -41,10 +40,12 @@ from customer_platform.orchestration import (
     silver_asset_uri,
     warehouse_asset_uri,
 )
+from customer_platform.registry import get_registry
 
 settings = get_settings()
+REGISTRY = get_registry(settings)
 
-SILVER_ASSETS = {source: Asset(silver_asset_uri(SILVER_TABLES[source])) for source in SOURCES}
+SILVER_ASSETS = {name: Asset(silver_asset_uri(table)) for name, table in REGISTRY.silver_tables.items()}
 SEGMENTS_ASSET = Asset(warehouse_asset_uri("marts.customer_segments"))
 MARTS_ASSET = Asset(warehouse_asset_uri("marts.customer_features"))
 
@@ -63,7 +64,7 @@ MARTS_ASSET = Asset(warehouse_asset_uri("marts.customer_features"))
 def customer_platform_nightly():
     @task_group(group_id="ingest")
     def ingest():
-        for source in SOURCES:
+        for source in REGISTRY.active:
 
             @task(task_id=f"ingest_{source}", outlets=[SILVER_ASSETS[source]], doc_md=f"Spark: {source} drop → bronze, quarantine, silver.")
             def ingest_source(source_name: str = source, ds=None, run_id=None) -> dict:

@@ -11,7 +11,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from customer_platform.config import SOURCES, get_settings
+from customer_platform.config import get_settings
+from datagen.generator import SOURCES
 from datagen.profiles import MessRates, rate_names
 
 PROGRESS_THRESHOLD = 50_000

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from customer_platform.config import SOURCES
 from datagen import render
 from datagen.context import Context, epoch_day, stream_rng
 from datagen.crm import CrmSource, DemographicsSource
@@ -26,6 +25,16 @@ from datagen.orders import OrderSources
 from datagen.persons import build_persons
 from datagen.profiles import ARCHETYPES, MessRates
 from datagen.writers import IdentityWriter, PlantedLog
+
+#: Sources the generator writes (the shipped demo contracts), in writing order.
+SOURCES: tuple[str, ...] = (
+    "crm_customers",
+    "web_orders",
+    "pos_orders",
+    "web_events",
+    "email_engagement",
+    "demographics",
+)
 
 DEFAULT_CHUNK = 100_000
 TRUTH_DIR = "_truth"

@@ -23,7 +23,7 @@ from pyspark.sql import functions as F
 
 from customer_platform.config import Settings, get_settings
 from spark_jobs import lakehouse
-from spark_jobs.contracts import QUARANTINE_SCHEMA, SourceContract, get_contract, load_contracts
+from spark_jobs.contracts import QUARANTINE_SCHEMA, SourceContract, bronze_schema, get_contract, get_registry
 from spark_jobs.landing import Drop, discover_drop, number_lines, read_raw_lines
 from spark_jobs.manifest import QuarantineThresholdExceeded, build_manifest, count_groups, file_entries
 from spark_jobs.reference_data import fx_rates_to
@@ -98,7 +98,7 @@ def _run(
             )
             data = add_lineage(data, run_id, ingested_at)
             bronze = data.where(F.col("_reason").isNull()).select(
-                *contract.bronze_schema().names, "ingest_date"
+                *bronze_schema(contract).names, "ingest_date"
             )
             quarantine = data.where(F.col("_reason").isNotNull()).select(
                 *QUARANTINE_SCHEMA.names, "ingest_date"
@@ -244,7 +244,7 @@ def _date_arg(value: str) -> str:
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m spark_jobs.ingest", description=__doc__.splitlines()[0])
     who = parser.add_mutually_exclusive_group(required=True)
-    who.add_argument("--source", choices=sorted(load_contracts()), help="one source contract")
+    who.add_argument("--source", choices=sorted(get_registry().contracts), help="one source contract")
     who.add_argument("--all-sources", action="store_true", help="every configured source")
     parser.add_argument("--date", type=_date_arg, help="ingest date (YYYY-MM-DD)")
     parser.add_argument("--start", type=_date_arg, help="first date of a range")
@@ -270,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     """CLI entry point; exit 0 ok, 1 quarantine threshold exceeded, 2 bad arguments."""
     args = _parse_args(argv)
     dates = [args.date] if args.date else _date_range(args.start, args.end)
-    sources = list(get_settings().sources) if args.all_sources else [args.source]
+    sources = list(get_registry().active) if args.all_sources else [args.source]
     run_id = args.run_id or f"manual__{datetime.now(UTC):%Y%m%dT%H%M%S}"
     code = 0
     for source in sources:

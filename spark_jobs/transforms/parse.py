@@ -15,7 +15,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
-from spark_jobs.contracts import FieldSpec, SourceContract
+from spark_jobs.contracts import FieldSpec, SourceContract, spark_type
 from spark_jobs.transforms.standardize import parse_boolean, strip
 
 _INT_RE = r"^[+-]?[0-9]+$"
@@ -163,7 +163,7 @@ def typed_value(raw: Column, spec: FieldSpec, timezone: str, text: Column | None
         "date": lambda: _to_date(text, spec),
         "timestamp": lambda: _to_timestamp(text, spec, timezone),
     }
-    return converters[spec.type]().cast(spec.spark_type)
+    return converters[spec.type]().cast(spark_type(spec))
 
 
 def _quoted(text: Column) -> Column:

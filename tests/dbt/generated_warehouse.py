@@ -116,7 +116,8 @@ def build_generated_warehouses(root: Path, spark) -> GeneratedWarehouses:
     """Generate, ingest and build both warehouses under root (see the module docstring)."""
     import json
 
-    from customer_platform.config import SOURCES, reload_settings
+    from customer_platform.config import reload_settings
+    from datagen.generator import SOURCES
     from customer_platform.warehouse import dbt_build, run_dbt
     from datagen.generator import generate
     from spark_jobs.ingest import ingest_dates

@@ -13,7 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from customer_platform.config import SOURCES, reload_settings
+from customer_platform.config import reload_settings
+from datagen.generator import SOURCES
 
 HISTORY_DATE = "2026-06-01"
 WINDOW = ("2026-06-02", "2026-06-03", "2026-06-04")

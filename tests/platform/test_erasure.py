@@ -191,7 +191,8 @@ def _unified_ids(person: Person) -> set[str]:
 
 @pytest.fixture(scope="module")
 def scenario(spark, tmp_path_factory) -> Scenario:
-    from customer_platform.config import SOURCES, reload_settings
+    from customer_platform.config import reload_settings
+    from datagen.generator import SOURCES
     from customer_platform.erasure import ErasureRequest, erase_person
     from customer_platform.erasure_purge import sweep_suppressed
     from customer_platform.warehouse import connect_readonly, run_dbt

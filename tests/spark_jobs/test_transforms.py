@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pyspark.sql import functions as F
 from pyspark.testing import assertDataFrameEqual
 
-from spark_jobs.contracts import get_contract, load_contracts
+from spark_jobs.contracts import get_contract, get_registry
 from spark_jobs.transforms.lineage import add_lineage
 from spark_jobs.transforms.parse import FileLayout, parse_lines
 from spark_jobs.transforms.silver import SilverContext, to_silver
@@ -250,7 +250,7 @@ LINEAGE = "_source_file:string,_ingest_date:date,_run_id:string,_ingested_at:tim
 
 def test_silver_schemas_match_the_documented_contract(spark):
     empty = _lines(spark, [])
-    for name, contract in load_contracts().items():
+    for name, contract in get_registry().contracts.items():
         if contract.silver_table not in SILVER_TYPES:
             continue  # examples define their own tables
         columns = {f.name: (i if contract.format == "csv" else f.name) for i, f in enumerate(contract.fields)}
