@@ -1,7 +1,7 @@
 """The platform's stages, measured one by one with the same package code the nightly DAG calls.
 
 Airflow is not in the loop: each stage calls the function the DAG task body calls
-(`customer_platform.orchestration`, `spark_jobs.ingest`, `customer_platform.warehouse`,
+(`cdp.tasks`, `spark_jobs.ingest`, `customer_platform.warehouse`,
 `models`), in one process, so the figures are the work itself without the scheduler's
 per-task start-up. dbt runs as one `dbt build` (the DAG's Cosmos task group runs one
 invocation per model, which adds a few seconds per model on top).
@@ -129,7 +129,7 @@ def ingest_initial(recorder: StageRecorder, logical_date: str, run_id: str) -> l
 
 def ingest_nightly(recorder: StageRecorder, logical_date: str, run_id: str) -> list[dict[str, Any]]:
     """Nightly ingestion: the DAG's `ingest_<source>` task body for each source."""
-    from customer_platform.orchestration import run_ingestion
+    from cdp.tasks import run_ingestion
 
     manifests = []
     for source in get_registry().active:
@@ -144,7 +144,7 @@ def quality_gate(
     recorder: StageRecorder, gate: str, logical_date: str, run_id: str, phase: str, rows_in: int | None
 ) -> dict[str, Any]:
     """The DAG's `silver_gate` / `marts_gate` task body; raises on a critical failure."""
-    from customer_platform.orchestration import run_quality_gate
+    from cdp.tasks import run_quality_gate
 
     with recorder.measure(f"{gate} gate", phase) as stage:
         result = run_quality_gate(gate, logical_date, run_id)
@@ -253,7 +253,7 @@ def train_models(recorder: StageRecorder, logical_date: str) -> dict[str, Any]:
 
 def score_segments(recorder: StageRecorder, logical_date: str, phase: str) -> dict[str, Any]:
     """Champion scoring and write-back of `marts.customer_segments` / `segment_history`."""
-    from customer_platform.orchestration import run_segmentation
+    from cdp.tasks import run_segmentation
 
     with recorder.measure("scoring + write-back", phase) as stage:
         result = run_segmentation(logical_date)

@@ -19,6 +19,9 @@ from pathlib import Path
 
 from customer_platform.config import Settings, get_settings
 
+#: One-slot Airflow pool shared by every task that writes the DuckDB warehouse (DuckDB is single-writer).
+WAREHOUSE_POOL = "duckdb_warehouse"
+
 # dbt reads its configuration from process-wide environment variables: one run at a time.
 _DBT_LOCK = threading.Lock()
 _COMMANDS_WITHOUT_VARS = {"clean", "debug", "deps", "init"}

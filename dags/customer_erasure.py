@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import Param, dag, task
 
-from customer_platform.orchestration import WAREHOUSE_POOL, default_args, on_failure_record
+from cdp.tasks import WAREHOUSE_POOL, default_args, on_failure_record
 
 _IDENTIFIER = {"type": ["null", "string", "array"], "items": {"type": "string"}}
 
@@ -56,31 +56,31 @@ _IDENTIFIER = {"type": ["null", "string", "array"], "items": {"type": "string"}}
 def customer_erasure():
     @task(pool=WAREHOUSE_POOL, doc_md="Unified customers, linked records, ids and hashes (no raw PII).")
     def resolve_targets(params=None) -> dict:
-        from customer_platform.erasure import ErasureRequest, resolve_erasure_targets
+        from privacy.request import ErasureRequest, resolve_erasure_targets
 
         return resolve_erasure_targets(ErasureRequest.from_conf(params)).to_dict()
 
     @task(doc_md="Append the person's ids and hashes to the suppression list.")
     def suppress(targets: dict) -> int:
-        from customer_platform.erasure import ErasureTargets, append_to_suppression_list
+        from privacy.request import ErasureTargets, append_to_suppression_list
 
         return append_to_suppression_list(ErasureTargets.from_dict(targets))
 
     @task(doc_md="Remove the person from landing, bronze, quarantine and silver.")
     def purge_lakehouse(targets: dict) -> dict:
-        from customer_platform.erasure import ErasureTargets, purge_lakehouse
+        from privacy.request import ErasureTargets, purge_lakehouse
 
         return purge_lakehouse(ErasureTargets.from_dict(targets))
 
     @task(pool=WAREHOUSE_POOL, doc_md="Remove the person from every warehouse table and segment history.")
     def purge_warehouse(targets: dict) -> dict:
-        from customer_platform.erasure import ErasureTargets, purge_warehouse_layers
+        from privacy.request import ErasureTargets, purge_warehouse_layers
 
         return purge_warehouse_layers(ErasureTargets.from_dict(targets))
 
     @task(pool=WAREHOUSE_POOL, doc_md="Append the audit record (counts per layer, no PII).")
     def record_audit(targets: dict, suppressed: int, lakehouse_counts: dict, warehouse_counts: dict) -> dict:
-        from customer_platform.erasure import ErasureTargets, record_erasure_audit
+        from privacy.request import ErasureTargets, record_erasure_audit
 
         counts = {**lakehouse_counts, **warehouse_counts}
         return record_erasure_audit(ErasureTargets.from_dict(targets), counts, suppressed)

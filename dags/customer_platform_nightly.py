@@ -32,7 +32,7 @@ from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, 
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
 from customer_platform.config import get_settings
-from customer_platform.orchestration import (
+from cdp.tasks import (
     WAREHOUSE_POOL,
     dbt_executable,
     default_args,
@@ -68,7 +68,7 @@ def customer_platform_nightly():
 
             @task(task_id=f"ingest_{source}", outlets=[SILVER_ASSETS[source]], doc_md=f"Spark: {source} drop → bronze, quarantine, silver.")
             def ingest_source(source_name: str = source, ds=None, run_id=None) -> dict:
-                from customer_platform.orchestration import run_ingestion
+                from cdp.tasks import run_ingestion
 
                 return run_ingestion(source_name, ds, run_id)
 
@@ -76,13 +76,13 @@ def customer_platform_nightly():
 
     @task(doc_md="Removes erased (suppressed) people from the date's landing, bronze and quarantine.")
     def sweep_erased(ds=None) -> dict:
-        from customer_platform.orchestration import run_erasure_sweep
+        from cdp.tasks import run_erasure_sweep
 
         return run_erasure_sweep(ds)
 
     @task(retries=0, doc_md="Great Expectations gate on the date's silver partitions.")
     def silver_gate(ds=None, run_id=None) -> dict:
-        from customer_platform.orchestration import run_quality_gate
+        from cdp.tasks import run_quality_gate
 
         return run_quality_gate("silver", ds, run_id)
 
@@ -127,19 +127,19 @@ def customer_platform_nightly():
 
     @task(retries=0, pool=WAREHOUSE_POOL, outlets=[MARTS_ASSET], doc_md="Great Expectations gate on the marts.")
     def marts_gate(ds=None, run_id=None) -> dict:
-        from customer_platform.orchestration import run_quality_gate
+        from cdp.tasks import run_quality_gate
 
         return run_quality_gate("marts", ds, run_id)
 
     @task(pool=WAREHOUSE_POOL, outlets=[SEGMENTS_ASSET], doc_md="Champion scoring and write-back of segments.")
     def segment_customers(ds=None) -> dict:
-        from customer_platform.orchestration import run_segmentation
+        from cdp.tasks import run_segmentation
 
         return run_segmentation(ds)
 
     @task(retries=0, doc_md="Writes the run summary (rows per layer, warnings, segments).")
     def summarise_run(ds=None, run_id=None) -> str:
-        from customer_platform.orchestration import write_run_summary
+        from cdp.tasks import write_run_summary
 
         return write_run_summary(ds, run_id)
 

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import dag, task
 
-from customer_platform.orchestration import WAREHOUSE_POOL, default_args, on_failure_record
+from cdp.tasks import WAREHOUSE_POOL, default_args, on_failure_record
 
 
 @dag(
@@ -37,7 +37,7 @@ from customer_platform.orchestration import WAREHOUSE_POOL, default_args, on_fai
 def segmentation_training_weekly():
     @task(pool=WAREHOUSE_POOL, doc_md="Train a challenger, promote by the rule, rescore.")
     def retrain_and_promote(ds=None) -> dict:
-        from customer_platform.orchestration import run_weekly_training
+        from cdp.tasks import run_weekly_training
 
         return run_weekly_training(ds)
 

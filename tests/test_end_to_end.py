@@ -31,7 +31,7 @@ CONTRACT_MARTS = (
 
 def _cdp(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "customer_platform.cli", *args],
+        [sys.executable, "-m", "cdp.cli", *args],
         env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=3000,
     )
 

@@ -253,7 +253,7 @@ def test_engagement_and_features_of_alice(query):
 
 
 def test_docs_generate(built_warehouse, capsys):
-    from customer_platform.cli import main as cdp_main
+    from cdp.cli import main as cdp_main
     from customer_platform.warehouse import dbt_target_dir
 
     assert cdp_main(["docs"]) == 0

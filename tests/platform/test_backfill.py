@@ -48,8 +48,8 @@ def _deliver(landing: Path, target: Path, ds: str) -> None:
 
 @pytest.fixture(scope="module")
 def day_by_day(landing, tmp_path_factory, spark) -> Path:
-    from customer_platform.backfill import run_nightly_in_process
-    from customer_platform.cli import initial_load
+    from cdp.backfill import run_nightly_in_process
+    from cdp.cli import initial_load
 
     data_dir = tmp_path_factory.mktemp("day-by-day")
     with pytest.MonkeyPatch.context() as patch:
@@ -65,7 +65,7 @@ def day_by_day(landing, tmp_path_factory, spark) -> Path:
 
 @pytest.fixture(scope="module")
 def backfilled(landing, tmp_path_factory, spark) -> Path:
-    from customer_platform.cli import main as cdp_main
+    from cdp.cli import main as cdp_main
 
     data_dir = tmp_path_factory.mktemp("backfilled")
     shutil.copytree(landing, data_dir / "landing")
@@ -138,14 +138,14 @@ def test_backfill_builds_the_same_silver_partitions(day_by_day, backfilled):
 
 
 def test_a_reversed_range_is_refused_with_the_argument_named(capsys):
-    from customer_platform.cli import main as cdp_main
+    from cdp.cli import main as cdp_main
 
     assert cdp_main(["backfill", "--start", "2026-06-04", "--end", "2026-06-02", "--in-process"]) == 2
     assert "--end" in capsys.readouterr().err
 
 
 def test_backfill_stops_at_the_first_failed_date_and_names_what_was_not_run():
-    from customer_platform.backfill import backfill
+    from cdp.backfill import backfill
 
     ran: list[str] = []
 

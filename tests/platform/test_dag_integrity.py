@@ -11,7 +11,7 @@ from customer_platform.config import REPO_ROOT
 
 @pytest.fixture(scope="module")
 def dagbag(session_data_dir):
-    from customer_platform.airflow_env import airflow_env
+    from cdp.airflow_env import airflow_env
 
     env = airflow_env()
     # Cosmos caches `dbt ls` in Airflow Variables; parsing here has no metadata database.

@@ -193,8 +193,8 @@ def _unified_ids(person: Person) -> set[str]:
 def scenario(spark, tmp_path_factory) -> Scenario:
     from customer_platform.config import reload_settings
     from datagen.generator import SOURCES
-    from customer_platform.erasure import ErasureRequest, erase_person
-    from customer_platform.erasure_purge import sweep_suppressed
+    from privacy.request import ErasureRequest, erase_person
+    from privacy.purge import sweep_suppressed
     from customer_platform.warehouse import connect_readonly, run_dbt
     from datagen.generator import generate
     from spark_jobs.ingest import ingest_dates
@@ -324,7 +324,7 @@ def test_the_suppression_sweep_removes_the_new_raw_rows_too(scenario):
     ],
 )
 def test_a_bad_request_names_the_field_and_never_echoes_the_value(conf, field_named):
-    from customer_platform.erasure import ErasureRequest, ErasureRequestError
+    from privacy.request import ErasureRequest, ErasureRequestError
 
     with pytest.raises(ErasureRequestError, match=f"^{field_named}:") as error:
         ErasureRequest.from_conf(conf)
@@ -332,7 +332,7 @@ def test_a_bad_request_names_the_field_and_never_echoes_the_value(conf, field_na
 
 
 def test_identifiers_are_normalized_and_the_request_id_is_stable():
-    from customer_platform.erasure import ErasureRequest
+    from privacy.request import ErasureRequest
 
     first = ErasureRequest.from_conf(
         {"email": [" Ann@Example.COM", "ann@example.com"], "phone": "07700 900123"}
@@ -343,7 +343,7 @@ def test_identifiers_are_normalized_and_the_request_id_is_stable():
 
 
 def test_raw_lines_match_by_normalized_hash_not_by_spelling():
-    from customer_platform.erasure_purge import ValueMatcher
+    from privacy.purge import ValueMatcher
     from spark_jobs.transforms.standardize import salted_sha256_py
 
     matcher = ValueMatcher(

@@ -76,7 +76,7 @@ def submit_settings(isolated_settings, monkeypatch):
 
 
 def test_a_nightly_ingestion_task_runs_as_a_submitted_application(submit_settings):
-    from customer_platform.orchestration import run_ingestion
+    from cdp.tasks import run_ingestion
 
     counts = run_ingestion("email_engagement", DAY, "scheduled__submit")
 

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from customer_platform.config import REPO_ROOT, Settings, get_settings
-from customer_platform.orchestration import WAREHOUSE_POOL
+from customer_platform.warehouse import WAREHOUSE_POOL
 
 
 def airflow_env(settings: Settings | None = None) -> dict[str, str]:

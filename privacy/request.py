@@ -162,7 +162,7 @@ def resolve_erasure_targets(request: ErasureRequest) -> ErasureTargets:
     Uses the warehouse identity graph when the person is there, and always the silver
     tables too (records delivered since the last warehouse build, or a person never built).
     """
-    from customer_platform.erasure_sources import expand_from_silver, expand_from_warehouse
+    from privacy.targets import expand_from_silver, expand_from_warehouse
 
     targets = _seed_targets(request, get_settings().hash_salt)
     expand_from_warehouse(targets)
@@ -210,14 +210,14 @@ def read_suppression_entries(path) -> tuple[list[str], list[dict[str, str]]]:
 
 # Purges ---------------------------------------------------------------------------------------
 def _matcher(targets: ErasureTargets):
-    from customer_platform.erasure_purge import ValueMatcher
+    from privacy.purge import ValueMatcher
 
     return ValueMatcher.for_targets(targets)
 
 
 def purge_lakehouse(targets: ErasureTargets) -> dict[str, dict[str, int]]:
     """Remove the person from landing, bronze, quarantine and silver; counts per layer and table."""
-    from customer_platform.erasure_purge import purge_lakehouse_layer, purge_landing
+    from privacy.purge import purge_lakehouse_layer, purge_landing
 
     settings, matcher = get_settings(), _matcher(targets)
     return {
@@ -230,7 +230,7 @@ def purge_lakehouse(targets: ErasureTargets) -> dict[str, dict[str, int]]:
 
 def purge_warehouse_layers(targets: ErasureTargets) -> dict[str, dict[str, int]]:
     """Remove the person from every warehouse table; segment tables are counted apart."""
-    from customer_platform.erasure_purge import SEGMENT_TABLES, purge_warehouse
+    from privacy.purge import SEGMENT_TABLES, purge_warehouse
 
     counts = purge_warehouse(targets.all_keys(), targets.contact_hashes(), get_settings().hash_salt)
     return {

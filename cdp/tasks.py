@@ -13,11 +13,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from customer_platform.config import get_settings
+from customer_platform.warehouse import WAREHOUSE_POOL
 
 log = logging.getLogger(__name__)
 
-#: One-slot Airflow pool shared by every task that writes the DuckDB warehouse.
-WAREHOUSE_POOL = "duckdb_warehouse"
 
 OWNER = "data-platform"
 
@@ -105,7 +104,7 @@ def run_ingestion(source: str, ds: str | None, run_id: str | None) -> dict[str, 
 
 def run_erasure_sweep(ds: str | None) -> dict[str, Any]:
     """Remove suppressed (erased) people from the date's raw layers; rows removed per layer."""
-    from customer_platform.erasure_purge import sweep_suppressed
+    from privacy.purge import sweep_suppressed
 
     removed = sweep_suppressed(_date(ds))
     if removed:
@@ -131,7 +130,7 @@ def run_segmentation(ds: str | None) -> dict[str, Any]:
 
 def write_run_summary(ds: str | None, run_id: str | None) -> str:
     """Write data/runs/<ds>.json with rows per layer, gate warnings and segment sizes."""
-    from customer_platform.summary import collect_summary
+    from cdp.summary import collect_summary
 
     settings = get_settings()
     summary = collect_summary(_date(ds), run_id)

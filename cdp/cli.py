@@ -94,8 +94,8 @@ def initial_load(until: str, stop_spark: bool) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """The main job: demo data if absent, history load, then the nightly DAG for the date."""
-    from customer_platform.airflow_env import dags_test, init_airflow
-    from customer_platform.summary import collect_summary, format_summary
+    from cdp.airflow_env import dags_test, init_airflow
+    from cdp.summary import collect_summary, format_summary
 
     settings = get_settings()
     logical_date = args.date or settings.default_logical_date
@@ -128,7 +128,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_backfill(args: argparse.Namespace) -> int:
     """Run the nightly pipeline for every date from --start to --end, oldest first."""
-    from customer_platform.backfill import airflow_runner, backfill, date_range, in_process_runner
+    from cdp.backfill import airflow_runner, backfill, date_range, in_process_runner
 
     settings = get_settings()
     try:
@@ -142,7 +142,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     if args.in_process:
         runner = in_process_runner
     else:
-        from customer_platform.airflow_env import init_airflow
+        from cdp.airflow_env import init_airflow
 
         init_airflow(settings)
         runner = airflow_runner
@@ -185,7 +185,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 def cmd_erase(args: argparse.Namespace) -> int:
     """Erase one person from every layer and suppress them from later runs; prints the audit record."""
-    from customer_platform.erasure import ErasureRequest, ErasureRequestError, erase_person
+    from privacy.request import ErasureRequest, ErasureRequestError, erase_person
 
     conf = {"email": args.email, "phone": args.phone, "crm_customer_id": args.customer_id,
             "request_id": args.request_id}
@@ -199,7 +199,7 @@ def cmd_erase(args: argparse.Namespace) -> int:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    from customer_platform.summary import collect_summary, format_summary
+    from cdp.summary import collect_summary, format_summary
 
     summary = collect_summary(args.date)
     print(json.dumps(summary, indent=2, default=str) if args.json else format_summary(summary))

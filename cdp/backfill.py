@@ -73,7 +73,7 @@ def backfill(start: str, end: str, run_date: DateRunner) -> BackfillResult:
 
 def airflow_runner(ds: str) -> int:
     """Run the nightly DAG for one date with `airflow dags test`; the log goes to data/runs/."""
-    from customer_platform.airflow_env import dags_test
+    from cdp.airflow_env import dags_test
 
     code, log_path = dags_test("customer_platform_nightly", ds)
     if code != 0:
@@ -83,17 +83,17 @@ def airflow_runner(ds: str) -> int:
 
 def run_nightly_in_process(ds: str, run_id: str | None = None) -> dict[str, Any]:
     """The nightly DAG's task bodies for one date, in its order, without Airflow; raises on failure."""
-    from customer_platform import orchestration
+    from cdp import tasks
     from customer_platform.warehouse import dbt_build
 
     run_id = run_id or f"in_process__{ds}"
-    ingested = {source: orchestration.run_ingestion(source, ds, run_id) for source in get_registry().active}
-    orchestration.run_erasure_sweep(ds)
-    orchestration.run_quality_gate("silver", ds, run_id)
+    ingested = {source: tasks.run_ingestion(source, ds, run_id) for source in get_registry().active}
+    tasks.run_erasure_sweep(ds)
+    tasks.run_quality_gate("silver", ds, run_id)
     dbt_build(ds)
-    orchestration.run_quality_gate("marts", ds, run_id)
-    segments = orchestration.run_segmentation(ds)
-    summary_path = orchestration.write_run_summary(ds, run_id)
+    tasks.run_quality_gate("marts", ds, run_id)
+    segments = tasks.run_segmentation(ds)
+    summary_path = tasks.write_run_summary(ds, run_id)
     return {"ingested": ingested, "segments": segments, "summary": summary_path}
 
 

@@ -205,7 +205,7 @@ def sweep_suppressed(ingest_date: str) -> dict[str, dict[str, int]]:
     suppresses from silver on; run this after a date is ingested so a later delivery that
     still names an erased person does not keep their raw rows either.
     """
-    from customer_platform.erasure import ErasureTargets, read_suppression_entries
+    from privacy.request import ErasureTargets, read_suppression_entries
 
     settings = get_settings()
     targets = ErasureTargets("suppression-sweep")

@@ -10,7 +10,7 @@ belong to that record (a shared cookie must not pull in its other users).
 from __future__ import annotations
 
 from customer_platform.config import get_settings
-from customer_platform.erasure import IDENTITY_COLUMNS, RECORD_ID_COLUMNS, ErasureTargets
+from privacy.request import IDENTITY_COLUMNS, RECORD_ID_COLUMNS, ErasureTargets
 from customer_platform.registry import get_registry
 
 IDENTITY_MAP = "marts.customer_identity_map"
