@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from customer_platform.config import Settings, get_settings
+from customer_platform.dbt_registry import registry_env, write_dbt_registry
 
 #: One-slot Airflow pool shared by every task that writes the DuckDB warehouse (DuckDB is single-writer).
 WAREHOUSE_POOL = "duckdb_warehouse"
@@ -38,6 +39,7 @@ def dbt_env(logical_date: str, settings: Settings | None = None) -> dict[str, st
     dbt_dir = settings.data_dir / "dbt"
     return {
         **settings.as_env(),
+        **registry_env(settings),
         "CDP_LOGICAL_DATE": logical_date,
         "DBT_THREADS": str(settings.dbt_threads),
         # Artifacts and logs per data directory, so parallel checkouts and tests do not
@@ -113,6 +115,7 @@ def run_dbt(args: list[str], logical_date: str) -> None:
     settings = get_settings()
     logical_date = _validate_date(logical_date)
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    write_dbt_registry(settings)
     command = [
         *args,
         "--project-dir",
