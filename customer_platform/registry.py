@@ -18,6 +18,7 @@ This module is pure Python (no Spark): ingestion adds Spark types in `spark_jobs
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -283,7 +284,16 @@ def parse_contract(data: Any, path: Path | None = None) -> SourceContract:
     return contract
 
 
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
 def _validate(contract: SourceContract, where: str) -> None:
+    for key, value in (("name", contract.name), ("silver.table", contract.silver_table)):
+        if not _NAME.match(value):
+            raise ContractError(f"{where}: {key} {value!r} must be lower-case letters, digits and _ (a table name)")
+    for column in contract.silver_names:
+        if not _NAME.match(column):
+            raise ContractError(f"{where}: silver column {column!r} must be lower-case letters, digits and _")
     names = contract.field_names
     if len(set(names)) != len(names):
         raise ContractError(f"{where}: duplicate field names")

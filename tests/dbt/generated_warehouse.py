@@ -30,8 +30,7 @@ FORWARD_DATES = [START + timedelta(days=i) for i in range(DAYS)]
 CORRECTED_DATE = START
 #: The last day's email-event partition is deleted from silver in the same step.
 WITHDRAWN_DATE = LOGICAL_DATE
-BASE_MODEL_DIR = Path("customer_platform/models/staging/web_shop/base")
-BASE_MODEL = "base_web_shop__order_line_deliveries"
+BASE_MODEL = "base_web_orders__deliveries"
 
 
 @dataclass
@@ -75,9 +74,11 @@ def _snapshot(settings, target: Path) -> Path:
 
 
 def _compiled_base_model(settings) -> str:
-    return (
-        settings.data_dir / "dbt" / "target" / "compiled" / BASE_MODEL_DIR / f"{BASE_MODEL}.sql"
-    ).read_text()
+    from customer_platform.dbt_registry import registry_dir
+
+    generated = registry_dir(settings).relative_to(settings.dbt_project_dir)
+    compiled = settings.data_dir / "dbt" / "target" / "compiled" / "customer_platform" / generated
+    return (compiled / "staging" / "base" / f"{BASE_MODEL}.sql").read_text()
 
 
 def _redeliver_one_order_as_cancelled(settings, ingest_date: date) -> str:

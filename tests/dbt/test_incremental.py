@@ -16,10 +16,10 @@ from tests.dbt.generated_warehouse import CORRECTED_DATE, FORWARD_DATES, LOGICAL
 
 COMPARED_SCHEMAS = ("marts", "pii")
 DELIVERY_MODELS = (
-    "base_web_shop__order_line_deliveries",
-    "base_pos__order_line_deliveries",
-    "base_web_analytics__event_deliveries",
-    "base_email__event_deliveries",
+    "base_web_orders__deliveries",
+    "base_pos_orders__deliveries",
+    "base_web_events__deliveries",
+    "base_email_engagement__deliveries",
 )
 
 
@@ -141,7 +141,7 @@ def test_a_reingested_partition_replaces_the_loaded_one(generated):
 
 def test_a_partition_gone_from_silver_is_removed(generated):
     sql = (
-        "select count(*) from staging.base_email__event_deliveries "
+        "select count(*) from staging.base_email_engagement__deliveries "
         f"where _ingest_date = date '{WITHDRAWN_DATE}'"
     )
     assert _query(generated.snapshots["rerun"], sql)[0][0] > 0
@@ -150,8 +150,8 @@ def test_a_partition_gone_from_silver_is_removed(generated):
 
 @pytest.mark.parametrize("model", DELIVERY_MODELS)
 def test_delivery_tables_hold_each_partition_once(generated, model):
-    key = {"base_web_shop__order_line_deliveries": "order_id, line_number",
-           "base_pos__order_line_deliveries": "transaction_id, line_number"}.get(model, "event_id")  # fmt: skip
+    key = {"base_web_orders__deliveries": "order_id, line_number",
+           "base_pos_orders__deliveries": "transaction_id, line_number"}.get(model, "event_id")  # fmt: skip
     duplicated = _query(
         generated.snapshots["corrected"],
         f"select count(*) from (select {key}, _ingest_date from staging.{model} group by all having count(*) > 1)",

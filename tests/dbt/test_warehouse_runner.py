@@ -27,8 +27,8 @@ def test_dbt_env_carries_locations_and_the_logical_date(isolated_settings):
 
 def test_failed_run_names_the_failed_node(isolated_settings):
     # No silver Parquet under this data directory: the staging model cannot read its source.
-    with pytest.raises(RuntimeError, match="stg_crm__customers"):
-        warehouse.run_dbt(["run", "--select", "stg_crm__customers"], "2026-06-30")
+    with pytest.raises(RuntimeError, match="stg_customer_records"):
+        warehouse.run_dbt(["run", "--select", "stg_customer_records"], "2026-06-30")
 
 
 def test_the_dbt_connection_runs_under_the_configured_memory_limit(isolated_settings, monkeypatch):

@@ -1,5 +1,13 @@
--- Third-party demographics per unified customer, matched on the unsalted email SHA-256 of
--- any of the cluster's records (the golden email's source first, then the most recent).
+-- Bought-in attributes (the `enrichment` entity) per unified customer, matched on the
+-- identifier each enrichment contract keys on (e.g. the unsalted email SHA-256) against any
+-- of the cluster's records: the most trusted enrichment source first, then the record of the
+-- most trusted source, then the most recent record.
+{%- set match_columns = [] %}
+{%- for src in cdp_sources('enrichment') %}
+{%- set key = src.identifiers[0] %}
+{%- set column = identifier_column_name(key.type, key.form) %}
+{%- if column not in match_columns %}{% do match_columns.append(column) %}{% endif %}
+{%- endfor %}
 with
 
 identity_records as (
@@ -14,9 +22,28 @@ customer_records as (
 
 ),
 
-demographics as (
+enrichments as (
 
-    select * from {{ ref('stg_demographics__profiles') }}
+    select * from {{ ref('stg_enrichments') }}
+
+),
+
+record_match_keys as (
+
+    {%- for column in match_columns %}
+    select record_key, source_priority, observed_at, '{{ column }}' as match_key_type, {{ column }} as match_key
+    from identity_records
+    where {{ column }} is not null
+    {% if not loop.last %}union all{% endif %}
+    {%- else %}
+    select
+        cast(null as varchar) as record_key,
+        cast(null as integer) as source_priority,
+        cast(null as timestamp) as observed_at,
+        cast(null as varchar) as match_key_type,
+        cast(null as varchar) as match_key
+    where false
+    {%- endfor %}
 
 ),
 
@@ -24,19 +51,21 @@ matches as (
 
     select
         customer_records.unified_customer_id,
-        identity_records.source_priority,
-        identity_records.observed_at,
-        identity_records.record_key,
-        demographics.age_band,
-        demographics.income_band,
-        demographics.household_size,
-        demographics.has_children,
-        demographics.region_type
-    from identity_records
+        enrichments.trust_rank as enrichment_rank,
+        record_match_keys.source_priority,
+        record_match_keys.observed_at,
+        record_match_keys.record_key,
+        enrichments.age_band,
+        enrichments.income_band,
+        enrichments.household_size,
+        enrichments.has_children,
+        enrichments.region_type
+    from record_match_keys
     inner join customer_records
-        on identity_records.record_key = customer_records.record_key
-    inner join demographics
-        on identity_records.email_sha256 = demographics.email_sha256
+        on record_match_keys.record_key = customer_records.record_key
+    inner join enrichments
+        on record_match_keys.match_key_type = enrichments.match_key_type
+        and record_match_keys.match_key = enrichments.match_key
 
 ),
 
@@ -58,7 +87,7 @@ final as (
     from matches
     qualify row_number() over (
         partition by unified_customer_id
-        order by source_priority, observed_at desc nulls last, record_key
+        order by enrichment_rank, source_priority, observed_at desc nulls last, record_key
     ) = 1
 
 )

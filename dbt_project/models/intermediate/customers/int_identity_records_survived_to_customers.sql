@@ -1,6 +1,8 @@
 -- The golden record: one row per unified customer. Each field takes the most recent non-null
--- value among the cluster's records; contact fields (email, phone) first prefer the source
--- (CRM > POS > email tool) and then recency. Hashes travel with the value they hash.
+-- value among the cluster's records; contact fields (email, phone, loyalty id) first prefer
+-- the source's trust rank (its contract's `trust_rank`) and then recency. Hashes travel with
+-- the value they hash. `crm_customer_id` is the id of the cluster's customer record (a
+-- `customer_record` source: CRM contact, account) from the most trusted such source.
 with
 
 identity_records as (
@@ -54,8 +56,8 @@ survived as (
             filter (where country_code is not null) as country_code,
         first(loyalty_id order by source_priority, observed_at desc nulls last, record_key)
             filter (where loyalty_id is not null) as loyalty_id,
-        first(source_record_id order by observed_at desc nulls last, record_key)
-            filter (where source = 'crm_customers') as crm_customer_id,
+        first(source_record_id order by source_priority, observed_at desc nulls last, record_key)
+            filter (where entity = 'customer_record') as crm_customer_id,
         first(has_marketing_consent order by observed_at desc nulls last, record_key)
             filter (where has_marketing_consent is not null) as crm_marketing_consent,
         max(observed_at) filter (where has_marketing_consent is not null) as consent_observed_at,
@@ -64,7 +66,7 @@ survived as (
         max(observed_at) as last_seen_at,
         count(distinct source) as source_count,
         count(*) as record_count,
-        count(*) filter (where source = 'crm_customers') as crm_record_count
+        count(*) filter (where entity = 'customer_record') as crm_record_count
     from records
     group by unified_customer_id
 
@@ -74,7 +76,7 @@ final as (
 
     select
         * exclude (crm_marketing_consent, consent_observed_at, last_unsubscribed_at),
-        -- Consent only from the CRM; an email unsubscribe later than that CRM record revokes it.
+        -- Consent only from customer records; an email unsubscribe later than that record revokes it.
         coalesce(crm_marketing_consent, false)
             and not coalesce(last_unsubscribed_at > consent_observed_at, false) as has_marketing_consent
     from survived

@@ -4,14 +4,13 @@ with
 
 email_events as (
 
-    select * from {{ ref('stg_email__events') }}
+    select * from {{ ref('stg_email_events') }}
 
 ),
 
 customer_records as (
 
     select * from {{ ref('int_identity_records_anchored_to_customers') }}
-    where source = 'email_engagement'
 
 ),
 
@@ -19,13 +18,14 @@ events_to_date as (
 
     select
         customer_records.unified_customer_id,
-        email_events.subscriber_id || '/' || coalesce(email_events.campaign_id, '') as email_id,
+        email_events.source || ':' || email_events.source_record_id || '/' || coalesce(email_events.campaign_id, '') as email_id,
         email_events.event_type,
         email_events.occurred_at,
         cast(email_events.occurred_at as date) >= {{ window_start_date() }} as is_in_window
     from email_events
     inner join customer_records
-        on email_events.subscriber_id = customer_records.source_record_id
+        on email_events.source = customer_records.source
+        and email_events.source_record_id = customer_records.source_record_id
     where cast(email_events.occurred_at as date) <= {{ logical_date() }}
 
 ),

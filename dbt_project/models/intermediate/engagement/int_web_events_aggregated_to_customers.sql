@@ -4,14 +4,13 @@ with
 
 web_events as (
 
-    select * from {{ ref('stg_web_analytics__events') }}
+    select * from {{ ref('stg_web_events') }}
 
 ),
 
 customer_records as (
 
     select * from {{ ref('int_identity_records_anchored_to_customers') }}
-    where source = 'web_events'
 
 ),
 
@@ -25,7 +24,8 @@ events_to_date as (
         cast(web_events.occurred_at as date) >= {{ window_start_date() }} as is_in_window
     from web_events
     inner join customer_records
-        on web_events.cookie_id = customer_records.source_record_id
+        on web_events.source = customer_records.source
+        and web_events.source_record_id = customer_records.source_record_id
     where cast(web_events.occurred_at as date) <= {{ logical_date() }}
 
 ),

@@ -41,7 +41,7 @@ profiles as (
 
     select
         deterministic_cluster_id,
-        bool_or(source = 'crm_customers') as has_crm_record,
+        bool_or(entity = 'customer_record') as has_crm_record,
         first(email order by source_priority, observed_at desc nulls last, record_key)
             filter (where email is not null and is_usable_email) as email,
         first(lower(first_name) order by observed_at desc nulls last, record_key)

@@ -1,140 +1,115 @@
--- Every (record, normalized key) pair that can link records: email, E.164 phone, CRM
--- customer id and loyalty id (for CRM contacts, every value they have had). A cookie
--- carries the CRM id it logged in with most often, so a shared computer does not merge two
--- people.
+-- Every (record, normalized key) pair that can link records, from the identifiers each
+-- contract declares as deterministic keys (email, E.164 phone, customer id, loyalty id, ...),
+-- in the key space they link in. A customer record carries every value it has had. An
+-- identifier declared `per_record: most_frequent` links only the record's most frequent value
+-- (a browser shared by two people carries the login it saw most).
 with
 
-crm_customers as (
+customer_records as (
 
-    select * from {{ ref('stg_crm__customers') }}
-
-),
-
-web_order_lines as (
-
-    select * from {{ ref('stg_web_shop__order_lines') }}
+    select * from {{ ref('stg_customer_records') }}
 
 ),
 
-pos_order_lines as (
+order_lines as (
 
-    select * from {{ ref('stg_pos__order_lines') }}
+    select * from {{ ref('stg_order_lines') }}
 
 ),
 
 web_events as (
 
-    select * from {{ ref('stg_web_analytics__events') }}
+    select * from {{ ref('stg_web_events') }}
 
 ),
 
 email_events as (
 
-    select * from {{ ref('stg_email__events') }}
+    select * from {{ ref('stg_email_events') }}
 
 ),
 
-crm_keys as (
+row_keys as (
+
+    select source, source_record_id, observed_at as seen_at, unnest(identity_keys) as identity_key
+    from customer_records
+    union all
+    select source, source_record_id, ordered_at, unnest(identity_keys) from order_lines
+    union all
+    select source, source_record_id, occurred_at, unnest(identity_keys) from web_events
+    union all
+    select source, source_record_id, occurred_at, unnest(identity_keys) from email_events
+
+),
+
+keys as (
 
     select
-        'crm_customers' as source,
-        customer_id as source_record_id,
-        'customer_id' as key_type,
-        customer_id as key_value
-    from crm_customers
-    union all
-    select 'crm_customers', customer_id, 'email', unnest(known_emails) from crm_customers
-    union all
-    select 'crm_customers', customer_id, 'phone', unnest(known_phones) from crm_customers
-    union all
-    select 'crm_customers', customer_id, 'loyalty_id', unnest(known_loyalty_ids) from crm_customers
+        source,
+        source_record_id,
+        seen_at,
+        identity_key.key_type as key_type,
+        identity_key.key_value as key_value,
+        identity_key.per_record as per_record,
+        identity_key.is_own_id as is_own_id
+    from row_keys
+    where source_record_id is not null
 
 ),
 
-web_order_keys as (
+every_value as (
 
-    select distinct
-        'web_orders' as source,
-        order_id as source_record_id,
-        'customer_id' as key_type,
-        customer_id as key_value
-    from web_order_lines
+    select distinct source, source_record_id, key_type, key_value, is_own_id
+    from keys
+    where per_record = 'all'
 
 ),
 
-pos_order_keys as (
-
-    select distinct 'pos_orders' as source, transaction_id as source_record_id, key_type, key_value
-    from pos_order_lines
-    cross join lateral (
-        values ('email', email), ('loyalty_id', loyalty_id)
-    ) as keys (key_type, key_value)
-
-),
-
-cookie_logins as (
+value_counts as (
 
     select
-        cookie_id,
-        user_id,
-        count(*) as login_events,
-        max(occurred_at) as last_login_at
-    from web_events
-    where cookie_id is not null and user_id is not null
-    group by cookie_id, user_id
+        source,
+        source_record_id,
+        key_type,
+        key_value,
+        is_own_id,
+        count(*) as occurrences,
+        max(seen_at) as last_seen_at
+    from keys
+    where per_record = 'most_frequent'
+    group by source, source_record_id, key_type, key_value, is_own_id
 
 ),
 
-cookie_keys as (
+most_frequent_value as (
 
-    select
-        'web_events' as source,
-        cookie_id as source_record_id,
-        'customer_id' as key_type,
-        user_id as key_value
-    from cookie_logins
+    select source, source_record_id, key_type, key_value, is_own_id
+    from value_counts
     qualify row_number() over (
-        partition by cookie_id order by login_events desc, last_login_at desc, user_id
+        partition by source, source_record_id, key_type
+        order by occurrences desc, last_seen_at desc, key_value
     ) = 1
-
-),
-
-subscriber_keys as (
-
-    select distinct
-        'email_engagement' as source,
-        subscriber_id as source_record_id,
-        'email' as key_type,
-        email as key_value
-    from email_events
-    where subscriber_id is not null
 
 ),
 
 unioned as (
 
-    select * from crm_keys
-    union all
-    select * from web_order_keys
-    union all
-    select * from pos_order_keys
-    union all
-    select * from cookie_keys
-    union all
-    select * from subscriber_keys
+    select * from every_value
+    union
+    select * from most_frequent_value
 
 ),
 
 final as (
 
-    select distinct
+    select
         source || ':' || source_record_id as record_key,
         source,
         source_record_id,
         key_type,
-        key_value
+        key_value,
+        is_own_id
     from unioned
-    where key_value is not null and source_record_id is not null
 
 )
 

@@ -1,16 +1,12 @@
--- Web and POS lines in one shape, on the unified customer. A line counts towards net spend
--- unless its web order was cancelled or returned; POS returns are negative lines.
+-- Order lines of every active order-line source in one shape, on the unified customer. Ids
+-- are prefixed with the source's channel (`web:`, `pos:`). A line counts towards net spend
+-- unless it was cancelled, or returned without being a refund line itself (tills record a
+-- return as a negative line, which stays negative; a web order marked returned nets to zero).
 with
 
-web_order_lines as (
+order_lines as (
 
-    select * from {{ ref('stg_web_shop__order_lines') }}
-
-),
-
-pos_order_lines as (
-
-    select * from {{ ref('stg_pos__order_lines') }}
+    select * from {{ ref('stg_order_lines') }}
 
 ),
 
@@ -20,14 +16,14 @@ customer_records as (
 
 ),
 
-web_lines as (
+lines as (
 
     select
-        'web:' || order_line_id as order_line_id,
-        'web:' || order_id as order_id,
-        'web' as channel,
-        'web_orders' as source,
-        order_id as source_record_id,
+        channel || ':' || order_line_id as order_line_id,
+        channel || ':' || order_id as order_id,
+        channel,
+        source,
+        source_record_id,
         ordered_at,
         category,
         quantity,
@@ -35,59 +31,35 @@ web_lines as (
         is_cancelled,
         is_returned,
         is_cancelled or is_returned as is_returned_or_cancelled,
-        case when is_cancelled or is_returned then 0.0 else line_amount end as net_line_amount
-    from web_order_lines
-
-),
-
-pos_lines as (
-
-    select
-        'pos:' || transaction_line_id as order_line_id,
-        'pos:' || transaction_id as order_id,
-        'pos' as channel,
-        'pos_orders' as source,
-        transaction_id as source_record_id,
-        transacted_at as ordered_at,
-        category,
-        quantity,
-        line_amount,
-        false as is_cancelled,
-        is_return as is_returned,
-        is_return as is_returned_or_cancelled,
-        line_amount as net_line_amount
-    from pos_order_lines
-
-),
-
-unioned as (
-
-    select * from web_lines
-    union all
-    select * from pos_lines
+        case
+            when is_cancelled then 0.0
+            when is_returned and line_amount >= 0 then 0.0
+            else line_amount
+        end as net_line_amount
+    from order_lines
 
 ),
 
 final as (
 
     select
-        unioned.order_line_id,
-        unioned.order_id,
+        lines.order_line_id,
+        lines.order_id,
         customer_records.unified_customer_id,
-        unioned.channel,
-        unioned.ordered_at,
-        cast(unioned.ordered_at as date) as order_date,
-        unioned.category,
-        unioned.quantity,
-        unioned.line_amount,
-        unioned.net_line_amount,
-        unioned.is_cancelled,
-        unioned.is_returned,
-        unioned.is_returned_or_cancelled
-    from unioned
+        lines.channel,
+        lines.ordered_at,
+        cast(lines.ordered_at as date) as order_date,
+        lines.category,
+        lines.quantity,
+        lines.line_amount,
+        lines.net_line_amount,
+        lines.is_cancelled,
+        lines.is_returned,
+        lines.is_returned_or_cancelled
+    from lines
     inner join customer_records
-        on unioned.source = customer_records.source
-        and unioned.source_record_id = customer_records.source_record_id
+        on lines.source = customer_records.source
+        and lines.source_record_id = customer_records.source_record_id
 
 )
 

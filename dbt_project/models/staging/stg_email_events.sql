@@ -1,0 +1,47 @@
+-- One row per email event (sent, open, click, bounce, unsubscribe) of every active
+-- `email_event` source: the latest version of each natural key delivered on or before the
+-- logical date, in the registry's canonical shape. The identity record is the subscriber.
+{%- set sources = cdp_sources('email_event') %}
+{%- if sources | length == 0 %}
+{{ no_rows_of(email_event_columns()) }}
+{%- else %}
+with
+{% for src in sources %}
+{{ src.name }}__latest as (
+
+    select * from {{ source_rows(src) }}
+    where {{ delivered_by_logical_date('_ingest_date') }}
+    {{ latest_version_of(quoted(src.natural_key), quoted_desc(src.latest_by)) }}
+
+),
+
+{{ src.name }}__staged as (
+
+    select
+        '{{ src.name }}' as source,
+        {{ staging_key(src) }} as staging_key,
+        {{ record_id(src) }} as source_record_id,
+        {{ src.trust_rank }} as trust_rank,
+        {{ measure(src, 'event_id') }} as event_id,
+        {{ measure(src, 'occurred_at', 'timestamp') }} as occurred_at,
+        lower({{ measure(src, 'event_type') }}) as event_type,
+        {{ measure(src, 'campaign_id') }} as campaign_id,
+        {{ identity_attributes(src) }},
+        {{ identity_keys(src) }} as identity_keys,
+        {{ lineage_columns() }}
+    from {{ src.name }}__latest
+
+),
+{% endfor %}
+final as (
+
+    {% for src in sources -%}
+    select * from {{ src.name }}__staged
+    {% if not loop.last %}union all by name
+    {% endif %}
+    {%- endfor %}
+
+)
+
+select * from final
+{%- endif %}
