@@ -15,6 +15,8 @@ ENV JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64 \
 WORKDIR /opt/platform
 COPY pyproject.toml constraints.txt README.md ./
 COPY customer_platform ./customer_platform
+COPY cdp ./cdp
+COPY privacy ./privacy
 COPY datagen ./datagen
 COPY spark_jobs ./spark_jobs
 COPY expectations ./expectations

@@ -94,33 +94,25 @@ def _settings_summary(settings) -> dict[str, Any]:
 
 
 def run_initial(recorder, initial_date: str) -> int:
-    """Initial load of the first date, stage by stage; returns the silver rows it wrote."""
+    """The first date: Spark start-up, then the nightly pipeline with the history load and the first training.
+
+    Returns the silver rows it wrote.
+    """
     from bench import stages
 
     stages.start_spark(recorder)
-    manifests = stages.ingest_initial(recorder, initial_date, f"bench_initial__{initial_date}")
-    silver_rows = sum(int(m.get("rows_silver", 0)) for m in manifests)
-    run_id = f"bench_initial__{initial_date}"
-    stages.quality_gate(recorder, "silver", initial_date, run_id, "initial", silver_rows)
-    stages.build_warehouse(recorder, initial_date, "initial", silver_rows)
-    stages.quality_gate(recorder, "marts", initial_date, run_id, "initial", None)
-    stages.init_model_store(recorder)
-    stages.train_models(recorder, initial_date)
-    stages.score_segments(recorder, initial_date, "initial")
-    return silver_rows
+    return stages.run_pipeline(
+        recorder, initial_date, f"bench_initial__{initial_date}", "initial", first=True
+    )
 
 
 def run_nightly(recorder, nightly_date: str, silver_rows: int) -> None:
-    """One nightly run of the next date, as the nightly DAG's tasks run it."""
+    """One nightly run of the next date: the nightly pipeline's stages, as the DAG's tasks run them."""
     from bench import stages
 
-    run_id = f"bench_nightly__{nightly_date}"
-    nightly = stages.ingest_nightly(recorder, nightly_date, run_id)
-    nightly_rows = sum(int(m.get("rows_silver", 0)) for m in nightly)
-    stages.quality_gate(recorder, "silver", nightly_date, run_id, "nightly", nightly_rows)
-    stages.build_warehouse(recorder, nightly_date, "nightly", silver_rows + nightly_rows)
-    stages.quality_gate(recorder, "marts", nightly_date, run_id, "nightly", None)
-    stages.score_segments(recorder, nightly_date, "nightly")
+    stages.run_pipeline(
+        recorder, nightly_date, f"bench_nightly__{nightly_date}", "nightly", history_rows=silver_rows
+    )
 
 
 def resume_nightly(recorder, result: dict[str, Any], nightly_date: str) -> None:

@@ -1,10 +1,11 @@
 """The platform's stages, measured one by one with the same package code the nightly DAG calls.
 
-Airflow is not in the loop: each stage calls the function the DAG task body calls
-(`cdp.tasks`, `spark_jobs.ingest`, `customer_platform.warehouse`,
-`models`), in one process, so the figures are the work itself without the scheduler's
-per-task start-up. dbt runs as one `dbt build` (the DAG's Cosmos task group runs one
-invocation per model, which adds a few seconds per model on top).
+Airflow is not in the loop: `run_pipeline` walks the nightly pipeline's stages
+(`cdp.pipeline.NIGHTLY`, the list the DAG wires) and times each one, in one process, so the
+figures are the work itself without the scheduler's per-task start-up. dbt runs as one
+`dbt build` (the DAG's Cosmos task group runs one invocation per model, which adds a few
+seconds per model on top). The benchmark's first date is the history load: its ingestion
+is `ingest_dates` (as `cdp initial-load`) and the first model is trained before scoring.
 """
 
 from __future__ import annotations
@@ -18,8 +19,11 @@ from typing import Any
 
 from bench.baselines import run_measured
 from bench.monitor import Stage, StageRecorder
+from cdp.pipeline import NIGHTLY
+from cdp.pipeline import Stage as PipelineStage
 from customer_platform.config import get_settings
 from customer_platform.registry import get_registry
+from customer_platform.warehouse import dbt_target_dir
 
 #: dbt Python models that resolve identities (union-find, then Splink), reported on their own.
 IDENTITY_MODELS = ("int_identity_records_clustered", "int_identity_clusters_linked")
@@ -114,47 +118,90 @@ def _fill_from_manifest(stage: Stage, manifest: dict[str, Any]) -> None:
     }
 
 
-def ingest_initial(recorder: StageRecorder, logical_date: str, run_id: str) -> list[dict[str, Any]]:
-    """Initial load: every source's first drop (it carries the order history) with `ingest_dates`, as `cdp initial-load`."""
+def _history_ingestion(source: str, logical_date: str, run_id: str) -> dict[str, Any]:
+    """The first date's ingestion as the history load does it (`ingest_dates`, as `cdp initial-load`)."""
     from spark_jobs.ingest import ingest_dates
 
-    manifests = []
-    for source in get_registry().active:
-        with recorder.measure(f"ingest {source}", "initial") as stage:
-            manifest = ingest_dates(source, [logical_date], run_id=run_id)[0]
-            _fill_from_manifest(stage, manifest)
-        manifests.append(manifest)
-    return manifests
+    return ingest_dates(source, [logical_date], run_id=run_id)[0]
 
 
-def ingest_nightly(recorder: StageRecorder, logical_date: str, run_id: str) -> list[dict[str, Any]]:
-    """Nightly ingestion: the DAG's `ingest_<source>` task body for each source."""
-    from cdp.tasks import run_ingestion
-
-    manifests = []
-    for source in get_registry().active:
-        with recorder.measure(f"ingest {source}", "nightly") as stage:
-            manifest = run_ingestion(source, logical_date, run_id)
-            _fill_from_manifest(stage, manifest)
-        manifests.append(manifest)
-    return manifests
+def _gate_detail(stage: Stage, result: dict[str, Any], rows_in: int | None) -> None:
+    stage.rows_in = rows_in
+    stage.detail = {
+        "expectations": result.get("expectations"),
+        "warnings": len(result.get("warnings") or []),
+        "success": result.get("success"),
+    }
 
 
-def quality_gate(
-    recorder: StageRecorder, gate: str, logical_date: str, run_id: str, phase: str, rows_in: int | None
-) -> dict[str, Any]:
-    """The DAG's `silver_gate` / `marts_gate` task body; raises on a critical failure."""
-    from cdp.tasks import run_quality_gate
+def _scoring_detail(stage: Stage, result: dict[str, Any]) -> None:
+    scored = result["scored"]
+    stage.rows_in = stage.rows_out = int(scored["rows"])
+    stage.detail = {
+        "model_version": scored["model_version"],
+        "stability_ari": scored["stability_ari"],
+        "segments": len(scored["segment_counts"]),
+        "trained": result["trained"] is not None,
+    }
 
-    with recorder.measure(f"{gate} gate", phase) as stage:
-        result = run_quality_gate(gate, logical_date, run_id)
-        stage.rows_in = rows_in
-        stage.detail = {
-            "expectations": result.get("expectations"),
-            "warnings": len(result.get("warnings") or []),
-            "success": result.get("success"),
-        }
-    return result
+
+def _measure_stage(
+    recorder: StageRecorder,
+    step: PipelineStage,
+    logical_date: str,
+    run_id: str,
+    phase: str,
+    rows: dict[str, int],
+) -> None:
+    """Run and time one non-per-source pipeline stage; fill rows and detail where the stage has them.
+
+    rows: "date" (silver rows written for this date) and "total" (all silver rows so far).
+    """
+    with recorder.measure(step.label_for(), phase) as stage:
+        result = step.run(logical_date, run_id)
+        if step.name == "silver_gate":
+            _gate_detail(stage, result, rows["date"])
+        elif step.name == "marts_gate":
+            _gate_detail(stage, result, None)
+        elif step.dbt_project:
+            stage.rows_in = rows["total"]
+        elif step.name == "segment_customers":
+            _scoring_detail(stage, result)
+    if step.dbt_project:
+        _add_dbt_detail(recorder, stage, phase)
+
+
+def run_pipeline(
+    recorder: StageRecorder,
+    logical_date: str,
+    run_id: str,
+    phase: str,
+    history_rows: int = 0,
+    first: bool = False,
+) -> int:
+    """Every stage of the nightly pipeline for one date, in the pipeline's order, each timed; returns silver rows.
+
+    history_rows: silver rows already in the lakehouse (the dbt stage's input is all of them).
+    first: the benchmark's first date: history-load ingestion, the model store created and the
+    first model trained just before scoring (what the first night's `run_nightly` does).
+    """
+    rows = {"date": 0, "total": history_rows}
+    for step in NIGHTLY:
+        if step.per_source:
+            body = _history_ingestion if first and step.silver_outlet else step.body
+            for source in get_registry().active:
+                with recorder.measure(step.label_for(source), phase) as stage:
+                    manifest = body(source, logical_date, run_id)
+                    if step.silver_outlet:
+                        _fill_from_manifest(stage, manifest)
+                        rows["date"] += int(manifest.get("rows_silver", 0))
+            rows["total"] = history_rows + rows["date"]
+            continue
+        if first and step.name == "segment_customers":
+            init_model_store(recorder)
+            train_models(recorder, logical_date)
+        _measure_stage(recorder, step, logical_date, run_id, phase, rows)
+    return rows["date"]
 
 
 def _marts_counts() -> dict[str, int]:
@@ -171,7 +218,7 @@ def _marts_counts() -> dict[str, int]:
 
 def dbt_node_timings() -> list[dict[str, Any]]:
     """Per-node timings of the last dbt invocation (run_results.json in the configured target path)."""
-    path = get_settings().data_dir / "dbt" / "target" / "run_results.json"
+    path = dbt_target_dir() / "run_results.json"
     if not path.exists():
         return []
     results = json.loads(path.read_text(encoding="utf-8")).get("results", [])
@@ -187,15 +234,8 @@ def dbt_node_timings() -> list[dict[str, Any]]:
     ]
 
 
-def build_warehouse(
-    recorder: StageRecorder, logical_date: str, phase: str, silver_rows: int
-) -> dict[str, int]:
-    """`dbt build` for the date; identity models and the slowest models are added as sub-stages."""
-    from customer_platform.warehouse import dbt_build
-
-    with recorder.measure("dbt build", phase) as stage:
-        dbt_build(logical_date)
-        stage.rows_in = silver_rows
+def _add_dbt_detail(recorder: StageRecorder, stage: Stage, phase: str) -> None:
+    """Marts rows and per-model timings of the dbt build just measured; identity models and the RFM mart as sub-stages."""
     counts = _marts_counts()
     stage.rows_out = counts.get("customer_identity_map")
     nodes = dbt_node_timings()
@@ -225,7 +265,6 @@ def build_warehouse(
                 detail={"sub_stage_of": "dbt build"},
             )
             recorder.add(sub)
-    return counts
 
 
 def init_model_store(recorder: StageRecorder) -> None:
@@ -249,23 +288,6 @@ def train_models(recorder: StageRecorder, logical_date: str) -> dict[str, Any]:
             if key in {"algorithm", "k", "silhouette", "model_version", "is_champion"}
         }
     return result.summary()
-
-
-def score_segments(recorder: StageRecorder, logical_date: str, phase: str) -> dict[str, Any]:
-    """Champion scoring and write-back of `marts.customer_segments` / `segment_history`."""
-    from cdp.tasks import run_segmentation
-
-    with recorder.measure("scoring + write-back", phase) as stage:
-        result = run_segmentation(logical_date)
-        scored = result["scored"]
-        stage.rows_in = stage.rows_out = int(scored["rows"])
-        stage.detail = {
-            "model_version": scored["model_version"],
-            "stability_ari": scored["stability_ari"],
-            "segments": len(scored["segment_counts"]),
-            "trained": result["trained"] is not None,
-        }
-    return result
 
 
 def stop_spark() -> None:

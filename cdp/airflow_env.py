@@ -1,16 +1,21 @@
-"""Airflow bootstrap on embedded defaults: environment, metadata database, pool, `dags test`."""
+"""Airflow bootstrap on embedded defaults: environment, metadata database, pool, dbt manifest, `dags test`."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from customer_platform.config import REPO_ROOT, Settings, get_settings
-from customer_platform.warehouse import WAREHOUSE_POOL
+from customer_platform.warehouse import WAREHOUSE_POOL, dbt_parse
+
+#: Task states that count as done in a successful run.
+DONE_STATES = frozenset({"success", "skipped"})
 
 
 def airflow_env(settings: Settings | None = None) -> dict[str, str]:
@@ -37,7 +42,9 @@ def _airflow_bin() -> str:
     return str(candidate) if candidate.exists() else "airflow"
 
 
-def airflow(args: list[str], settings: Settings | None = None, check: bool = True) -> subprocess.CompletedProcess:
+def airflow(
+    args: list[str], settings: Settings | None = None, check: bool = True
+) -> subprocess.CompletedProcess:
     """Run the airflow CLI with the platform's environment."""
     settings = settings or get_settings()
     settings.airflow_home.mkdir(parents=True, exist_ok=True)
@@ -45,17 +52,53 @@ def airflow(args: list[str], settings: Settings | None = None, check: bool = Tru
 
 
 def init_airflow(settings: Settings | None = None) -> None:
-    """Migrate the metadata database (idempotent) and create the warehouse writers' pool."""
+    """Migrate the metadata database (idempotent), create the warehouse writers' pool, write the dbt manifest.
+
+    The nightly DAG is rendered from the manifest, so it is parsed here with the active
+    sources before any Airflow process parses the DAG files.
+    """
     settings = settings or get_settings()
     airflow(["db", "migrate"], settings)
-    airflow(["pools", "set", WAREHOUSE_POOL, "1", "DuckDB is single-writer: every warehouse writer"], settings)
+    airflow(
+        ["pools", "set", WAREHOUSE_POOL, "1", "DuckDB is single-writer: every warehouse writer"], settings
+    )
+    dbt_parse(settings.default_logical_date)
 
 
-def dags_test(dag_id: str, logical_date: str, settings: Settings | None = None) -> tuple[int, Path]:
-    """Run a whole DAG for one logical date in one process (`airflow dags test`).
+@dataclass
+class DagTestResult:
+    """What one `airflow dags test` did: exit code, log, run id and the state of every task instance."""
+
+    dag_id: str
+    logical_date: str
+    code: int
+    log_path: Path
+    run_id: str | None = None
+    task_states: dict[str, str] = field(default_factory=dict)
+
+    def problem(self) -> str | None:
+        """Why the run does not count as a success, or None when every task instance is done."""
+        if self.code != 0:
+            return f"{self.dag_id} failed for {self.logical_date} (exit {self.code})"
+        if not self.task_states:
+            return (
+                f"{self.dag_id} created no task instance for {self.logical_date} "
+                "(a logical date before the DAG's start_date, or a DAG that did not load)"
+            )
+        unfinished = {
+            task: state for task, state in sorted(self.task_states.items()) if state not in DONE_STATES
+        }
+        if unfinished:
+            listed = ", ".join(f"{task}={state or 'none'}" for task, state in unfinished.items())
+            return f"{self.dag_id} run for {self.logical_date} left tasks unfinished: {listed}"
+        return None
+
+
+def dags_test(dag_id: str, logical_date: str, settings: Settings | None = None) -> DagTestResult:
+    """Run a whole DAG for one logical date in one process (`airflow dags test`), then read its task states.
 
     Airflow's log goes to `data/runs/<dag_id>__<date>.log`; task state changes are echoed.
-    Returns the exit code and the log path.
+    The task states come from the metadata database (`airflow tasks states-for-dag-run`).
     """
     settings = settings or get_settings()
     log_path = settings.run_summaries_dir / f"{dag_id}__{logical_date}.log"
@@ -64,7 +107,10 @@ def dags_test(dag_id: str, logical_date: str, settings: Settings | None = None) 
     with log_path.open("w", encoding="utf-8") as log_file:
         process = subprocess.Popen(
             [_airflow_bin(), "dags", "test", dag_id, logical_date],
-            env=airflow_env(settings), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env=airflow_env(settings),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         assert process.stdout is not None
         progress = _TaskProgress()
@@ -74,7 +120,35 @@ def dags_test(dag_id: str, logical_date: str, settings: Settings | None = None) 
             if message:
                 print("  " + message, flush=True)
         code = process.wait()
-    return code, log_path
+    result = DagTestResult(dag_id, logical_date, code, log_path, run_id=progress.run_id)
+    result.task_states = task_states(dag_id, progress.run_id or logical_date, settings)
+    return result
+
+
+def task_states(dag_id: str, run_id_or_date: str, settings: Settings | None = None) -> dict[str, str]:
+    """Task id -> state of every task instance of one DAG run (empty when the run has none or is not found)."""
+    completed = subprocess.run(
+        [_airflow_bin(), "tasks", "states-for-dag-run", dag_id, run_id_or_date, "--output", "json"],
+        env=airflow_env(settings or get_settings()),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return parse_task_states(completed.stdout) if completed.returncode == 0 else {}
+
+
+def parse_task_states(output: str) -> dict[str, str]:
+    """The task states in the JSON list `airflow tasks states-for-dag-run --output json` prints."""
+    decoder = json.JSONDecoder()
+    # Log lines may come first on the same stream: take the first line that decodes as a JSON list.
+    for match in re.finditer(r"^\s*\[", output, flags=re.MULTILINE):
+        try:
+            rows, _ = decoder.raw_decode(output, match.end() - 1)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(rows, list) and all(isinstance(row, dict) and "task_id" in row for row in rows):
+            return {row["task_id"]: row.get("state") or "" for row in rows}
+    return {}
 
 
 class _TaskProgress:
@@ -83,11 +157,13 @@ class _TaskProgress:
     _START = re.compile(r"\[DAG TEST\] starting task_id=(\S+)")
     _STATE = re.compile(r"new_state=(\w+)")
     _END = re.compile(r"\[DAG TEST\] end task task_id=(\S+)")
-    _RUN = re.compile(r"DagRun Finished: .*?state=(\w+)")
+    _RUN = re.compile(r"DagRun Finished: .*?run_id=([^,\s]+),.*?state=(\w+)")
 
     def __init__(self) -> None:
         self.started: dict[str, float] = {}
         self.state = "?"
+        self.finished = 0
+        self.run_id: str | None = None
 
     def feed(self, line: str) -> str | None:
         if match := self._START.search(line):
@@ -98,7 +174,9 @@ class _TaskProgress:
         elif match := self._END.search(line):
             task = match.group(1)
             seconds = time.monotonic() - self.started.get(task, time.monotonic())
+            self.finished += 1
             return f"{task:<48} {self.state:<10} {seconds:6.1f} s"
         elif match := self._RUN.search(line):
-            return f"DAG run finished: {match.group(1)}"
+            self.run_id = match.group(1)
+            return f"DAG run finished: {match.group(2)} ({self.finished} tasks ran)"
         return None

@@ -9,8 +9,8 @@ order because the warehouse carries state from one night to the next (stable
 Two runners execute a date:
 - `airflow_runner` — `airflow dags test customer_platform_nightly <date>`, what `cdp backfill`
   uses on embedded defaults (with a scheduler, `airflow backfill create` does the same).
-- `run_nightly_in_process` — the same task bodies the DAG calls, in the DAG's order,
-  without Airflow (for debugging a date and for tests and benchmarks).
+- `run_nightly_in_process` — the stages of `cdp.pipeline.NIGHTLY` (what the DAG's tasks
+  call), in order, without Airflow (for debugging a date and for tests).
 """
 
 from __future__ import annotations
@@ -18,9 +18,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
+from cdp.airflow_env import dags_test
+from cdp.pipeline import NIGHTLY
+from customer_platform.config import parse_iso_date
 from customer_platform.registry import get_registry
 
 log = logging.getLogger(__name__)
@@ -32,7 +35,7 @@ DateRunner = Callable[[str], int]
 def date_range(start: str, end: str) -> list[str]:
     """Every date from start to end inclusive, as YYYY-MM-DD; a bad range names the argument."""
     try:
-        first, last = date.fromisoformat(start), date.fromisoformat(end)
+        first, last = parse_iso_date(start, "start"), parse_iso_date(end, "end")
     except ValueError as exc:
         raise ValueError(f"start and end must be YYYY-MM-DD dates, got {start!r} and {end!r}") from exc
     if last < first:
@@ -72,29 +75,32 @@ def backfill(start: str, end: str, run_date: DateRunner) -> BackfillResult:
 
 
 def airflow_runner(ds: str) -> int:
-    """Run the nightly DAG for one date with `airflow dags test`; the log goes to data/runs/."""
-    from cdp.airflow_env import dags_test
+    """Run the nightly DAG for one date with `airflow dags test`; the log goes to data/runs/.
 
-    code, log_path = dags_test("customer_platform_nightly", ds)
-    if code != 0:
-        log.error("customer_platform_nightly failed for %s (exit %s); log: %s", ds, code, log_path)
-    return code
+    A run that created no task instance, or left one unfinished, counts as failed (exit 1).
+    """
+    result = dags_test("customer_platform_nightly", ds)
+    problem = result.problem()
+    if problem:
+        log.error("%s; log: %s", problem, result.log_path)
+        return result.code or 1
+    return 0
 
 
 def run_nightly_in_process(ds: str, run_id: str | None = None) -> dict[str, Any]:
-    """The nightly DAG's task bodies for one date, in its order, without Airflow; raises on failure."""
-    from cdp import tasks
-    from customer_platform.warehouse import dbt_build
+    """Every stage of the nightly pipeline for one date, in order, without Airflow; raises on failure.
 
+    Returns each stage's result by stage name (per-source stages: by source).
+    """
     run_id = run_id or f"in_process__{ds}"
-    ingested = {source: tasks.run_ingestion(source, ds, run_id) for source in get_registry().active}
-    tasks.run_erasure_sweep(ds)
-    tasks.run_quality_gate("silver", ds, run_id)
-    dbt_build(ds)
-    tasks.run_quality_gate("marts", ds, run_id)
-    segments = tasks.run_segmentation(ds)
-    summary_path = tasks.write_run_summary(ds, run_id)
-    return {"ingested": ingested, "segments": segments, "summary": summary_path}
+    results: dict[str, Any] = {}
+    for stage in NIGHTLY:
+        log.info("%s: %s", ds, stage.label)
+        if stage.per_source:
+            results[stage.name] = {source: stage.run(ds, run_id, source) for source in get_registry().active}
+        else:
+            results[stage.name] = stage.run(ds, run_id)
+    return results
 
 
 def in_process_runner(ds: str) -> int:

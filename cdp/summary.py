@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from customer_platform.config import Settings, get_settings
+from customer_platform.registry import get_registry
 
 MART_TABLES = (
     "customer_identity_map",
@@ -20,29 +21,41 @@ MART_TABLES = (
 )
 
 
+def _layer_tables(settings: Settings) -> dict[str, dict[str, Path]]:
+    """Per layer, the table folders of the active sources (bronze and quarantine by source, silver by table)."""
+    registry = get_registry(settings)
+    return {
+        settings.bronze_dir.name: {source: settings.bronze_dir / source for source in registry.active},
+        settings.quarantine_dir.name: {
+            source: settings.quarantine_dir / source for source in registry.active
+        },
+        settings.silver_dir.name: {
+            table: settings.silver_dir / table for table in registry.silver_tables.values()
+        },
+    }
+
+
 def _layer_counts(settings: Settings, ds: str | None) -> dict[str, dict[str, dict[str, int]]]:
-    """Rows per table in bronze, quarantine and silver: all dates and the logical date."""
+    """Rows per table of the active sources in bronze, quarantine and silver: all dates and the logical date."""
     import duckdb
 
     counts: dict[str, dict[str, dict[str, int]]] = {}
     con = duckdb.connect()
     try:
-        for layer_dir in (settings.bronze_dir, settings.quarantine_dir, settings.silver_dir):
+        for layer_name, tables in _layer_tables(settings).items():
             layer: dict[str, dict[str, int]] = {}
-            if layer_dir.exists():
-                for table_dir in sorted(p for p in layer_dir.iterdir() if p.is_dir() and p.name[0] not in "_."):
-                    files = list(table_dir.glob("ingest_date=*/*.parquet"))
-                    if not files:
-                        layer[table_dir.name] = {"total": 0, "date": 0}
-                        continue
-                    glob = str(table_dir / "ingest_date=*" / "*.parquet")
-                    total, on_date = con.execute(
-                        "select count(*), count(*) filter (where cast(ingest_date as varchar) = ?) "
-                        "from read_parquet(?, hive_partitioning = true, union_by_name = true)",
-                        [ds or "", glob],
-                    ).fetchone()
-                    layer[table_dir.name] = {"total": int(total), "date": int(on_date)}
-            counts[layer_dir.name] = layer
+            for table, table_dir in tables.items():
+                if not any(table_dir.glob("ingest_date=*/*.parquet")):
+                    layer[table] = {"total": 0, "date": 0}
+                    continue
+                glob = str(table_dir / "ingest_date=*" / "*.parquet")
+                total, on_date = con.execute(
+                    "select count(*), count(*) filter (where cast(ingest_date as varchar) = ?) "
+                    "from read_parquet(?, hive_partitioning = true, union_by_name = true)",
+                    [ds or "", glob],
+                ).fetchone()
+                layer[table] = {"total": int(total), "date": int(on_date)}
+            counts[layer_name] = layer
     finally:
         con.close()
     return counts
@@ -64,7 +77,9 @@ def _warehouse(settings: Settings, ds: str | None) -> dict[str, Any]:
         }
         for table in MART_TABLES:
             if ("marts", table) in existing:
-                out["tables"][f"marts.{table}"] = con.execute(f"select count(*) from marts.{table}").fetchone()[0]  # noqa: S608 - fixed names
+                out["tables"][f"marts.{table}"] = con.execute(
+                    f"select count(*) from marts.{table}"
+                ).fetchone()[0]  # noqa: S608 - fixed names
         if ("marts", "customer_segments") in existing:
             rows = con.execute(
                 "select segment_id, segment_name, any_value(segment_description), count(*) as customers, "
@@ -97,14 +112,17 @@ def _warehouse(settings: Settings, ds: str | None) -> dict[str, Any]:
 
 
 def _manifests(settings: Settings, ds: str | None) -> dict[str, Any]:
+    """The ingestion manifest of every active source for the date (scalars and warnings)."""
     out: dict[str, Any] = {}
     if not ds:
         return out
-    for path in sorted(settings.manifests_dir.glob(f"*/ingest_date={ds}/manifest.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        out[path.parent.parent.name] = {
-            k: v for k, v in data.items() if isinstance(v, (int, float, str)) or k == "warnings"
-        }
+    for source in get_registry(settings).active:
+        path = settings.manifest_path(source, ds)
+        if path.is_file():
+            data = json.loads(path.read_text(encoding="utf-8"))
+            out[source] = {
+                k: v for k, v in data.items() if isinstance(v, (int, float, str)) or k == "warnings"
+            }
     return out
 
 
@@ -158,7 +176,9 @@ def format_summary(summary: dict[str, Any]) -> str:
     lines.append("")
     lines.append("Segments:")
     for seg in summary["segments"]:
-        lines.append(f"  [{seg['segment_id']}] {seg['segment_name']:<28} {seg['customers']:>7,}  {seg['description'] or ''}")
+        lines.append(
+            f"  [{seg['segment_id']}] {seg['segment_name']:<28} {seg['customers']:>7,}  {seg['description'] or ''}"
+        )
     if summary["segments"]:
         first = summary["segments"][0]
         lines.append(f"  model version {first['model_version']}, MLflow run {first['mlflow_run_id']}")

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from customer_platform.config import get_settings
-from customer_platform.warehouse import WAREHOUSE_POOL
+from customer_platform.warehouse import WAREHOUSE_POOL  # noqa: F401 - the DAG files import the pool name from here
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,8 @@ def on_failure_record(context: dict[str, Any]) -> None:
         "logical_date": context.get("ds"),
         "try_number": getattr(ti, "try_number", None),
         "reason": (
-            f"{type(exception).__name__}: {exception}" if exception
+            f"{type(exception).__name__}: {exception}"
+            if exception
             else str(context.get("reason") or "DAG run failed (see the failed task's record)")
         ),
         "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, fields
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,6 +36,7 @@ ENV_VARS: tuple[str, ...] = (
     "CDP_DEMO_CUSTOMERS",
     "CDP_DEMO_START_DATE",
     "CDP_DEMO_END_DATE",
+    "CDP_START_DATE",
     "CDP_SEED",
     "SPARK_MASTER",
     "SPARK_DRIVER_MEMORY",
@@ -55,6 +57,17 @@ ENV_VARS: tuple[str, ...] = (
 #: compile Spark's generated per-row methods even when they exceed 8 KB of bytecode
 #: (wide contracts produce such methods; left interpreted they run several times slower).
 DEFAULT_SPARK_JAVA_OPTIONS = "-XX:+UseParallelGC -XX:-DontCompileHugeMethods"
+
+
+def parse_iso_date(value: str, name: str = "date") -> date:
+    """A date written exactly YYYY-MM-DD, zero-padded (`fromisoformat` alone takes 20260601); ValueError names `name`."""
+    try:
+        parsed = date.fromisoformat(value)
+    except (TypeError, ValueError):
+        parsed = None
+    if parsed is None or parsed.isoformat() != value:
+        raise ValueError(f"{name} must be a date in YYYY-MM-DD form, got {value!r}")
+    return parsed
 
 
 def _env(name: str, default: str) -> str:
@@ -116,6 +129,8 @@ class Settings:
     demo_customers: int
     demo_start_date: str
     demo_end_date: str
+    #: First logical date of the nightly pipeline (the DAG's start_date); earlier dates are refused.
+    start_date: str
     seed: int
 
     @classmethod
@@ -123,6 +138,7 @@ class Settings:
         """Read the environment now (tests call this after setting variables)."""
         data_dir = Path(_env("CDP_DATA_DIR", str(REPO_ROOT / "data"))).resolve()
         mlflow_dir = data_dir / "mlflow"
+        demo_start_date = _env("CDP_DEMO_START_DATE", "2026-06-01")
         settings = cls(
             data_dir=data_dir,
             contracts_dir=Path(_env("CDP_CONTRACTS_DIR", str(SHIPPED_CONTRACTS_DIR))).resolve(),
@@ -152,8 +168,9 @@ class Settings:
             rfm_window_days=_env_int("CDP_RFM_WINDOW_DAYS", 365),
             default_logical_date=_env("CDP_DEFAULT_LOGICAL_DATE", "2026-06-30"),
             demo_customers=_env_int("CDP_DEMO_CUSTOMERS", 5000),
-            demo_start_date=_env("CDP_DEMO_START_DATE", "2026-06-01"),
+            demo_start_date=demo_start_date,
             demo_end_date=_env("CDP_DEMO_END_DATE", "2026-06-30"),
+            start_date=_env("CDP_START_DATE", demo_start_date),
             seed=_env_int("CDP_SEED", 42),
         )
         settings.validate()
@@ -173,6 +190,10 @@ class Settings:
             raise ValueError(f"CDP_SPARK_SUBMIT must be 'auto', 'always' or 'never', got {self.spark_submit!r}")
         if self.dbt_threads <= 0:
             raise ValueError(f"DBT_THREADS must be positive, got {self.dbt_threads}")
+        dates = {"CDP_START_DATE": self.start_date, "CDP_DEFAULT_LOGICAL_DATE": self.default_logical_date,
+                 "CDP_DEMO_START_DATE": self.demo_start_date, "CDP_DEMO_END_DATE": self.demo_end_date}
+        for name, value in dates.items():
+            parse_iso_date(value, name)
 
     # Derived locations -------------------------------------------------------------
     @property
@@ -195,6 +216,10 @@ class Settings:
     @property
     def manifests_dir(self) -> Path:
         return self.lakehouse_dir / "_manifests"
+
+    def manifest_path(self, source: str, ingest_date: date | str) -> Path:
+        """The ingestion manifest of one source and date (what was read, kept, quarantined)."""
+        return self.manifests_dir / source / f"ingest_date={ingest_date}" / "manifest.json"
 
     @property
     def suppression_path(self) -> Path:
@@ -238,6 +263,7 @@ class Settings:
             "CDP_HASH_SALT": self.hash_salt,
             "CDP_BASE_CURRENCY": self.base_currency,
             "CDP_RFM_WINDOW_DAYS": str(self.rfm_window_days),
+            "CDP_START_DATE": self.start_date,
             "SPARK_MASTER": self.spark_master,
             "SPARK_DRIVER_MEMORY": self.spark_driver_memory,
             "SPARK_SHUFFLE_PARTITIONS": str(self.spark_shuffle_partitions),

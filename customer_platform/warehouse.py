@@ -146,6 +146,25 @@ def dbt_build(logical_date: str, full_refresh: bool = False) -> None:
     run_dbt(["build", *(["--full-refresh"] if full_refresh else [])], logical_date)
 
 
+def dbt_manifest_path(settings: Settings | None = None) -> Path:
+    """The dbt manifest (`manifest.json` in the per-data-dir target) that Cosmos renders the nightly DAG from."""
+    return dbt_target_dir(settings) / "manifest.json"
+
+
+def dbt_parse(logical_date: str | None = None) -> Path:
+    """Parse the dbt project with the active sources and write its manifest; returns the manifest path.
+
+    Every dbt command rewrites the manifest, so `dbt_build` keeps it current too; call this
+    when nothing is built (before Airflow parses the DAGs, after the registry changed).
+    """
+    settings = get_settings()
+    run_dbt(["parse"], logical_date or settings.default_logical_date)
+    path = dbt_manifest_path(settings)
+    if not path.is_file():
+        raise RuntimeError(f"dbt parse succeeded but wrote no manifest at {path}")
+    return path
+
+
 def dbt_docs_generate(logical_date: str | None = None) -> None:
     """Generate the dbt docs site (catalog from the current warehouse) into the dbt target path.
 

@@ -56,31 +56,36 @@ _IDENTIFIER = {"type": ["null", "string", "array"], "items": {"type": "string"}}
 def customer_erasure():
     @task(pool=WAREHOUSE_POOL, doc_md="Unified customers, linked records, ids and hashes (no raw PII).")
     def resolve_targets(params=None) -> dict:
-        from privacy.request import ErasureRequest, resolve_erasure_targets
+        from privacy.request import ErasureRequest
+        from privacy.targets import resolve_erasure_targets
 
         return resolve_erasure_targets(ErasureRequest.from_conf(params)).to_dict()
 
     @task(doc_md="Append the person's ids and hashes to the suppression list.")
     def suppress(targets: dict) -> int:
-        from privacy.request import ErasureTargets, append_to_suppression_list
+        from privacy.audit import append_to_suppression_list
+        from privacy.targets import ErasureTargets
 
         return append_to_suppression_list(ErasureTargets.from_dict(targets))
 
     @task(doc_md="Remove the person from landing, bronze, quarantine and silver.")
     def purge_lakehouse(targets: dict) -> dict:
-        from privacy.request import ErasureTargets, purge_lakehouse
+        from privacy.purge import purge_lakehouse
+        from privacy.targets import ErasureTargets
 
         return purge_lakehouse(ErasureTargets.from_dict(targets))
 
     @task(pool=WAREHOUSE_POOL, doc_md="Remove the person from every warehouse table and segment history.")
     def purge_warehouse(targets: dict) -> dict:
-        from privacy.request import ErasureTargets, purge_warehouse_layers
+        from privacy.purge import purge_warehouse_layers
+        from privacy.targets import ErasureTargets
 
         return purge_warehouse_layers(ErasureTargets.from_dict(targets))
 
     @task(pool=WAREHOUSE_POOL, doc_md="Append the audit record (counts per layer, no PII).")
     def record_audit(targets: dict, suppressed: int, lakehouse_counts: dict, warehouse_counts: dict) -> dict:
-        from privacy.request import ErasureTargets, record_erasure_audit
+        from privacy.audit import record_erasure_audit
+        from privacy.targets import ErasureTargets
 
         counts = {**lakehouse_counts, **warehouse_counts}
         return record_erasure_audit(ErasureTargets.from_dict(targets), counts, suppressed)

@@ -18,6 +18,11 @@ Carries one logical date's raw drops through every stage of the platform:
 6. **summarise_run** — rows per layer, gate warnings and segment sizes to
    `data/runs/<date>.json`.
 
+The stages and their order are `cdp.pipeline.NIGHTLY` (the same list `cdp backfill
+--in-process` and the benchmarks run); this file only wires them. The dbt tasks are
+rendered from the dbt manifest `cdp` writes (`cdp init`, `cdp run`, `cdp backfill`): no dbt
+runs while Airflow parses this file. `start_date` is `CDP_START_DATE`.
+
 Warehouse writers share the one-slot `duckdb_warehouse` pool (DuckDB is single-writer).
 Re-running a date replaces that date's partitions and tables; backfills use catchup or
 `airflow backfill create`.
@@ -25,35 +30,83 @@ Re-running a date replaces that date's partitions and tables; backfills use catc
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from airflow.sdk import Asset, dag, task, task_group
+from airflow.sdk import Asset, TaskGroup, dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
+from cdp.pipeline import NIGHTLY, Stage, cosmos_env, dag_start_date, require_dbt_manifest
+from cdp.tasks import WAREHOUSE_POOL, dbt_executable, default_args, on_failure_record
 from customer_platform.config import get_settings
-from cdp.tasks import (
-    WAREHOUSE_POOL,
-    dbt_executable,
-    default_args,
-    on_failure_record,
-    silver_asset_uri,
-    warehouse_asset_uri,
-)
 from customer_platform.registry import get_registry
 
 settings = get_settings()
 REGISTRY = get_registry(settings)
+DBT_MANIFEST = require_dbt_manifest(settings)
 
-SILVER_ASSETS = {name: Asset(silver_asset_uri(table)) for name, table in REGISTRY.silver_tables.items()}
-SEGMENTS_ASSET = Asset(warehouse_asset_uri("marts.customer_segments"))
-MARTS_ASSET = Asset(warehouse_asset_uri("marts.customer_features"))
+
+def python_task(stage: Stage, source: str | None = None):
+    """One Airflow task running a pipeline stage (for one source) with the logical date."""
+    options = {"pool": WAREHOUSE_POOL} if stage.writes_warehouse else {}
+    if stage.retries is not None:
+        options["retries"] = stage.retries
+
+    @task(
+        task_id=stage.task_id(source),
+        outlets=[Asset(uri) for uri in stage.outlet_uris(source, REGISTRY)],
+        doc_md=stage.doc,
+        **options,
+    )
+    def nightly_stage(ds=None, run_id=None):
+        from cdp.pipeline import run_stage
+
+        return run_stage(stage.name, ds, run_id, source)
+
+    return nightly_stage()
+
+
+def dbt_task_group(stage: Stage) -> DbtTaskGroup:
+    """The dbt project as one task per node, rendered from the manifest."""
+    return DbtTaskGroup(
+        group_id=stage.name,
+        project_config=ProjectConfig(
+            dbt_project_path=settings.dbt_project_dir,
+            manifest_path=DBT_MANIFEST,
+            env_vars=cosmos_env(settings),
+            install_dbt_deps=False,
+        ),
+        profile_config=ProfileConfig(
+            profile_name="customer_platform",
+            target_name="duckdb",
+            profiles_yml_filepath=settings.dbt_profiles_dir / "profiles.yml",
+        ),
+        # local (default): one dbt invocation per model, ~10 s each on 2 cores. watcher: one
+        # `dbt build` whose per-model states are mirrored by sensors; it needs a scheduler
+        # running tasks concurrently and deadlocks under `airflow dags test` (sequential).
+        execution_config=ExecutionConfig(
+            execution_mode=ExecutionMode.WATCHER
+            if settings.dbt_execution_mode == "watcher"
+            else ExecutionMode.LOCAL,
+            invocation_mode=InvocationMode.DBT_RUNNER,
+            dbt_executable_path=dbt_executable(),
+        ),
+        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_ALL),
+        operator_args={
+            "vars": {"logical_date": "{{ ds }}"},
+            **({"pool": WAREHOUSE_POOL} if stage.writes_warehouse else {}),
+            **({"retries": stage.retries} if stage.retries is not None else {}),
+            "install_deps": False,
+            # In-process dbt keeps DuckDB open; release it so later tasks can open the file.
+            "callback": "customer_platform.warehouse.release_after_cosmos_task",
+        },
+    )
 
 
 @dag(
     dag_id="customer_platform_nightly",
     schedule="@daily",
-    start_date=datetime(2026, 6, 1),
+    start_date=dag_start_date(settings),
     catchup=True,
     max_active_runs=1,
     default_args=default_args(retries=2, retry_delay=timedelta(minutes=2)),
@@ -62,90 +115,19 @@ MARTS_ASSET = Asset(warehouse_asset_uri("marts.customer_features"))
     on_failure_callback=on_failure_record,
 )
 def customer_platform_nightly():
-    @task_group(group_id="ingest")
-    def ingest():
-        for source in REGISTRY.active:
-
-            @task(task_id=f"ingest_{source}", outlets=[SILVER_ASSETS[source]], doc_md=f"Spark: {source} drop → bronze, quarantine, silver.")
-            def ingest_source(source_name: str = source, ds=None, run_id=None) -> dict:
-                from cdp.tasks import run_ingestion
-
-                return run_ingestion(source_name, ds, run_id)
-
-            ingest_source()
-
-    @task(doc_md="Removes erased (suppressed) people from the date's landing, bronze and quarantine.")
-    def sweep_erased(ds=None) -> dict:
-        from cdp.tasks import run_erasure_sweep
-
-        return run_erasure_sweep(ds)
-
-    @task(retries=0, doc_md="Great Expectations gate on the date's silver partitions.")
-    def silver_gate(ds=None, run_id=None) -> dict:
-        from cdp.tasks import run_quality_gate
-
-        return run_quality_gate("silver", ds, run_id)
-
-    dbt = DbtTaskGroup(
-        group_id="dbt",
-        project_config=ProjectConfig(
-            dbt_project_path=settings.dbt_project_dir,
-            env_vars=settings.as_env(),
-            install_dbt_deps=False,
-        ),
-        profile_config=ProfileConfig(
-            profile_name="customer_platform",
-            target_name="duckdb",
-            profiles_yml_filepath=settings.dbt_profiles_dir / "profiles.yml",
-        ),
-        # dbt runs in a subprocess so its DuckDB connection is closed when each task ends
-        # (DuckDB allows one writer; later tasks in the same worker process open the file).
-        # local (default): one dbt invocation per model, ~10 s each on 2 cores. watcher: one
-        # `dbt build` whose per-model states are mirrored by sensors; it needs a scheduler
-        # running tasks concurrently and deadlocks under `airflow dags test` (sequential).
-        execution_config=ExecutionConfig(
-            execution_mode=ExecutionMode.WATCHER if settings.dbt_execution_mode == "watcher" else ExecutionMode.LOCAL,
-            invocation_mode=InvocationMode.DBT_RUNNER,
-            dbt_executable_path=dbt_executable(),
-        ),
-        render_config=RenderConfig(
-            load_method=LoadMode.DBT_LS,
-            invocation_mode=InvocationMode.SUBPROCESS,
-            dbt_executable_path=dbt_executable(),
-            test_behavior=TestBehavior.AFTER_ALL,
-            enable_mock_profile=False,
-        ),
-        operator_args={
-            "vars": {"logical_date": "{{ ds }}"},
-            "pool": WAREHOUSE_POOL,
-            "install_deps": False,
-            # In-process dbt keeps DuckDB open; release it so later tasks can open the file.
-            "callback": "customer_platform.warehouse.release_after_cosmos_task",
-            "retries": 1,
-        },
-    )
-
-    @task(retries=0, pool=WAREHOUSE_POOL, outlets=[MARTS_ASSET], doc_md="Great Expectations gate on the marts.")
-    def marts_gate(ds=None, run_id=None) -> dict:
-        from cdp.tasks import run_quality_gate
-
-        return run_quality_gate("marts", ds, run_id)
-
-    @task(pool=WAREHOUSE_POOL, outlets=[SEGMENTS_ASSET], doc_md="Champion scoring and write-back of segments.")
-    def segment_customers(ds=None) -> dict:
-        from cdp.tasks import run_segmentation
-
-        return run_segmentation(ds)
-
-    @task(retries=0, doc_md="Writes the run summary (rows per layer, warnings, segments).")
-    def summarise_run(ds=None, run_id=None) -> str:
-        from cdp.tasks import write_run_summary
-
-        return write_run_summary(ds, run_id)
-
-    gate_silver = silver_gate()
-    gate_marts = marts_gate()
-    ingest() >> sweep_erased() >> gate_silver >> dbt >> gate_marts >> segment_customers() >> summarise_run()
+    previous = None
+    for stage in NIGHTLY:
+        if stage.dbt_project:
+            node = dbt_task_group(stage)
+        elif stage.per_source:
+            with TaskGroup(group_id=stage.name) as node:
+                for source in REGISTRY.active:
+                    python_task(stage, source)
+        else:
+            node = python_task(stage)
+        if previous is not None:
+            previous >> node
+        previous = node
 
 
 customer_platform_nightly()

@@ -11,22 +11,24 @@ Weekly retraining of the customer segmentation, data-aware on the feature mart:
    documented rule holds (quality not worse than the champion beyond a tolerance, and
    stability acceptable); then rescores customers with the champion.
 
-Runs Sundays; `catchup=False` because only the latest week matters for a retrain.
+Runs Sundays; `catchup=False` because only the latest week matters for a retrain. Its inlet
+is the feature mart the nightly DAG's marts gate publishes; `start_date` is `CDP_START_DATE`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from airflow.sdk import dag, task
+from airflow.sdk import Asset, dag, task
 
-from cdp.tasks import WAREHOUSE_POOL, default_args, on_failure_record
+from cdp.pipeline import FEATURES_TABLE, dag_start_date
+from cdp.tasks import WAREHOUSE_POOL, default_args, on_failure_record, warehouse_asset_uri
 
 
 @dag(
     dag_id="segmentation_training_weekly",
     schedule="0 6 * * 0",
-    start_date=datetime(2026, 6, 7),
+    start_date=dag_start_date(),
     catchup=False,
     max_active_runs=1,
     default_args=default_args(retries=1, retry_delay=timedelta(minutes=5)),
@@ -35,7 +37,11 @@ from cdp.tasks import WAREHOUSE_POOL, default_args, on_failure_record
     on_failure_callback=on_failure_record,
 )
 def segmentation_training_weekly():
-    @task(pool=WAREHOUSE_POOL, doc_md="Train a challenger, promote by the rule, rescore.")
+    @task(
+        pool=WAREHOUSE_POOL,
+        inlets=[Asset(warehouse_asset_uri(FEATURES_TABLE))],
+        doc_md="Train a challenger, promote by the rule, rescore.",
+    )
     def retrain_and_promote(ds=None) -> dict:
         from cdp.tasks import run_weekly_training
 

@@ -4,6 +4,8 @@
 logical date, keeps the results (JSON, `marts.dq_results`, Data Docs) and raises
 `expectations.results.DataQualityGateFailed` on any critical failure.
 
+Layout, and how the silver suites are derived from the source contracts: expectations/README.md.
+
 Import submodules absolutely (`from expectations.runner import run_gate`): the package
 name is generic and Great Expectations is heavy, so nothing heavy is imported here.
 """

@@ -8,11 +8,12 @@ from datetime import date
 import duckdb
 
 from customer_platform.config import Settings
+from customer_platform.registry import get_registry
 from expectations.common import CRITICAL, GateThresholds
 from expectations.gx_context import ValidationTarget
 from expectations.results import gate_check
 from expectations.silver_gate import Collected
-from expectations.suites import MARTS_SUITES
+from expectations.suites.catalog import MARTS_SUITES
 
 SCHEMA = "marts"
 
@@ -39,6 +40,7 @@ def collect_marts(
                     )
                 )
         return collected
+    registry = get_registry(settings)
     connection = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
         connection.execute("set TimeZone = 'UTC'")
@@ -60,7 +62,10 @@ def collect_marts(
                     )
                 continue
             try:
-                frame = connection.execute(module.QUERY).df()
+                parameters = (
+                    module.query_parameters(registry) if hasattr(module, "query_parameters") else None
+                )
+                frame = connection.execute(module.QUERY, parameters).df()
             except duckdb.Error as exc:
                 first_line = str(exc).splitlines()[0]
                 collected.outcomes.append(
@@ -69,7 +74,7 @@ def collect_marts(
                     )
                 )
                 continue
-            suite = module.build_suite(logical_date, thresholds, frame)
+            suite = module.build_suite(logical_date, thresholds, frame, registry)
             if hasattr(module, "notes"):
                 collected.notes.extend(module.notes(frame, logical_date))
             collected.targets.append(ValidationTarget(suite, frame, "pandas", module.ASSET_NAME))

@@ -15,6 +15,7 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from customer_platform.config import Settings, get_settings
+from customer_platform.registry import get_registry
 from expectations.common import CRITICAL, GateThresholds, parse_logical_date
 from expectations.results import (
     DataQualityGateFailed,
@@ -52,11 +53,11 @@ def run_gate(
     thresholds = thresholds or GateThresholds()
     thresholds.validate()
     if only_suites is not None:
-        only_suites = _checked_suites(gate, only_suites)
+        only_suites = _checked_suites(gate, only_suites, settings)
 
     collected = _collect(gate, settings, day, thresholds, only_suites)
     outcomes: list[ExpectationOutcome] = list(collected.outcomes)
-    suites = _ordered_suites(gate, only_suites)
+    suites = _ordered_suites(gate, only_suites, settings)
     try:
         docs_index = _validate_all(
             gate, str(day), str(run_id), settings, collected.targets, outcomes, collected.notes
@@ -89,7 +90,7 @@ def run_gate(
 def _collect(gate, settings, day, thresholds, only_suites):
     if gate == "silver":
         from expectations.silver_gate import collect_silver
-        from spark_jobs.session import get_spark
+        from customer_platform.spark import get_spark
 
         return collect_silver(get_spark("dq-silver-gate"), settings, day, thresholds, only_suites)
     from expectations.marts_gate import collect_marts
@@ -97,19 +98,21 @@ def _collect(gate, settings, day, thresholds, only_suites):
     return collect_marts(settings, day, thresholds, only_suites)
 
 
-def _checked_suites(gate: str, only_suites: Collection[str]) -> frozenset[str]:
-    from expectations.suites import suite_names
+def _suite_names(gate: str, settings: Settings) -> list[str]:
+    from expectations.suites.catalog import suite_names  # imports every marts suite (GX): only when asked
 
-    unknown = sorted(set(only_suites) - set(suite_names(gate)))
+    return suite_names(gate, get_registry(settings))
+
+
+def _checked_suites(gate: str, only_suites: Collection[str], settings: Settings) -> frozenset[str]:
+    unknown = sorted(set(only_suites) - set(_suite_names(gate, settings)))
     if unknown:
         raise ValueError(f"only_suites has suites the {gate} gate does not run: {', '.join(unknown)}")
     return frozenset(only_suites)
 
 
-def _ordered_suites(gate: str, only_suites: Collection[str] | None) -> list[str]:
-    from expectations.suites import suite_names
-
-    return [n for n in suite_names(gate) if only_suites is None or n in only_suites]
+def _ordered_suites(gate: str, only_suites: Collection[str] | None, settings: Settings) -> list[str]:
+    return [n for n in _suite_names(gate, settings) if only_suites is None or n in only_suites]
 
 
 def _validate_all(gate, logical_date, run_id, settings, targets, outcomes, notes) -> Path | None:

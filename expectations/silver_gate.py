@@ -1,4 +1,9 @@
-"""Collect what the silver gate validates: each table's partition of the date (Spark) and the manifests."""
+"""Collect what the silver gate validates: each active source's silver partition of the date (Spark)
+and the sources' ingestion manifests.
+
+The sources are the registry's active ones (`CDP_SOURCES`): a source left out has no suite, and
+a new contract's table gets one (derived from the contract) with no code change.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from customer_platform.config import Settings
-from expectations import silver_ingestion
+from customer_platform.registry import SourceContract, get_registry
 from expectations.common import CRITICAL, WARNING, GateThresholds
 from expectations.gx_context import ValidationTarget
 from expectations.history import (
@@ -23,8 +28,9 @@ from expectations.history import (
 )
 from expectations.manifests import read_manifest
 from expectations.results import ExpectationOutcome, gate_check
-from expectations.silver_spec import SilverTableSpec
-from expectations.suites import SILVER_TABLE_SUITES
+from expectations.suites.silver import ingestion
+from expectations.suites.silver.rules import SilverRules, derive_rules
+from expectations.suites.silver.suite import build_suite
 
 
 @dataclass
@@ -43,40 +49,47 @@ def collect_silver(
     thresholds: GateThresholds,
     only_suites: Collection[str] | None = None,
 ) -> Collected:
-    """Read the date's silver partitions and build each table's suite (history-aware)."""
+    """Read the date's silver partitions and build each active source's suite (history-aware)."""
     collected = Collected()
-    for module in SILVER_TABLE_SUITES:
-        spec = module.SPEC
-        if only_suites is not None and spec.suite_name not in only_suites:
+    sources = get_registry(settings).sources()
+    for contract in sources:
+        rules = derive_rules(contract, thresholds)
+        if only_suites is not None and rules.suite_name not in only_suites:
             continue
-        table_dir = settings.silver_dir / spec.table
+        table_dir = settings.silver_dir / rules.table
         partition = partition_dir(table_dir, logical_date)
         if not has_data(partition):
             collected.outcomes.append(
-                gate_check(spec.suite_name, "partition_present", WARNING, False, f"no partition {partition}")
+                gate_check(rules.suite_name, "partition_present", WARNING, False, f"no partition {partition}")
             )
             continue
-        baseline = _baseline(spark, table_dir, spec, logical_date, thresholds, collected)
+        baseline = _baseline(spark, table_dir, rules, logical_date, thresholds, collected)
+        try:
+            suite = build_suite(contract, logical_date, baseline, thresholds)
+        except ValueError as exc:  # e.g. a broken extras file: fail closed, naming the file
+            collected.outcomes.append(
+                gate_check(rules.suite_name, "suite_builds", CRITICAL, False, f"error: {_first_line(exc)}")
+            )
+            continue
         try:
             frame = spark.read.parquet(str(partition)).cache()
         except Exception as exc:  # an unreadable partition fails the gate with its reason
             collected.outcomes.append(
                 gate_check(
-                    spec.suite_name, "partition_readable", CRITICAL, False, f"error: {_first_line(exc)}"
+                    rules.suite_name, "partition_readable", CRITICAL, False, f"error: {_first_line(exc)}"
                 )
             )
             continue
-        suite = module.build_suite(logical_date, baseline, thresholds)
-        collected.targets.append(ValidationTarget(suite, frame, "spark", spec.table))
-    if only_suites is None or silver_ingestion.SUITE_NAME in only_suites:
-        _collect_manifests(settings, logical_date, collected)
+        collected.targets.append(ValidationTarget(suite, frame, "spark", rules.table))
+    if only_suites is None or ingestion.SUITE_NAME in only_suites:
+        _collect_manifests(settings, sources, logical_date, collected)
     return collected
 
 
 def _baseline(
     spark: Any,
     table_dir: Path,
-    spec: SilverTableSpec,
+    rules: SilverRules,
     logical_date: date,
     thresholds: GateThresholds,
     collected: Collected,
@@ -84,27 +97,27 @@ def _baseline(
     """Baseline of the previous partitions, or None with a note (too few days) or a warning (unreadable)."""
     days = baseline_days(table_dir, logical_date, thresholds)
     if len(days) < thresholds.min_history_days:
-        collected.notes.append(skipped_note(spec.table, len(days), logical_date, thresholds))
+        collected.notes.append(skipped_note(rules.table, len(days), logical_date, thresholds))
         return None
-    initial_load = first_partition(table_dir) if spec.first_partition_is_initial_load else None
+    initial_load = first_partition(table_dir) if rules.first_partition_is_initial_load else None
     try:
         baseline = compute_baseline(
             spark,
             table_dir,
             days,
-            spec.null_drift,
-            spec.mean_drift,
+            rules.null_drift,
+            rules.mean_drift,
             initial_load=initial_load,
             outlier_ratio=thresholds.volume_max_ratio,
         )
     except Exception as exc:
         collected.outcomes.append(
-            gate_check(spec.suite_name, "history_readable", WARNING, False, f"error: {_first_line(exc)}")
+            gate_check(rules.suite_name, "history_readable", WARNING, False, f"error: {_first_line(exc)}")
         )
         return None
     if len(baseline.days) < thresholds.min_history_days:
         extra = f" (initial load {baseline.excluded_initial_load} excluded)"
-        collected.notes.append(skipped_note(spec.table, len(baseline.days), logical_date, thresholds, extra))
+        collected.notes.append(skipped_note(rules.table, len(baseline.days), logical_date, thresholds, extra))
         return None
     return baseline
 
@@ -113,16 +126,19 @@ def _first_line(exc: Exception) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
 
 
-def _collect_manifests(settings: Settings, logical_date: date, collected: Collected) -> None:
+def _collect_manifests(
+    settings: Settings, sources: tuple[SourceContract, ...], logical_date: date, collected: Collected
+) -> None:
+    """One reconciliation row per active source with a manifest; a missing manifest is a warning."""
     counts = []
-    for source in settings.sources:
-        found, problem = read_manifest(settings.manifests_dir, source, logical_date)
+    for contract in sources:
+        found, problem = read_manifest(settings.manifests_dir, contract.name, logical_date)
         if found is None:
             collected.outcomes.append(
-                gate_check(silver_ingestion.SUITE_NAME, "manifest_present", WARNING, False, str(problem))
+                gate_check(ingestion.SUITE_NAME, "manifest_present", WARNING, False, str(problem))
             )
         else:
             counts.append(found)
-    frame = silver_ingestion.ingestion_frame(counts)
-    suite = silver_ingestion.build_suite(settings.max_quarantine_rate)
-    collected.targets.append(ValidationTarget(suite, frame, "pandas", silver_ingestion.ASSET_NAME))
+    frame = ingestion.ingestion_frame(counts)
+    suite = ingestion.build_suite(settings.max_quarantine_rate, [c.name for c in sources])
+    collected.targets.append(ValidationTarget(suite, frame, "pandas", ingestion.ASSET_NAME))

@@ -1,21 +1,22 @@
 """Remove one person's rows from every layer: landing, bronze, quarantine, silver, warehouse.
 
-Rows are found by value, not by a per-table column list: a value matches when it is one of
-the person's keys (record ids, CRM ids, loyalty ids, cookie ids, hashes, unified ids) or
-when it is an email or phone whose salted hash is one of the person's hashes. Raw values
-are normalized with the same Python twins ingestion uses, so `ALICE@X.COM ` in a landing
-line matches the hash of `alice@x.com` in silver. Only hashes and ids reach this module;
-raw contact fields of the request never leave the resolver.
+    counts = purge_lakehouse(targets) | purge_warehouse_layers(targets)
+
+Rows are found by value, not by a per-table column list (`privacy.matching`): any cell or
+raw line holding one of the person's ids or hashes, or an email or phone hashing to one.
+The lakehouse is searched where the active sources' contracts put their data (landing and
+bronze/quarantine per source, silver per silver table); the warehouse in every table of every
+schema, since dbt and the models derive tables from several sources. Only hashes and ids reach
+this module; raw contact fields of the request never leave the resolver.
 
 Rewrites are crash-safe: landing files are replaced atomically, lakehouse partitions are
-staged and swapped in with `spark_jobs.lakehouse` (the same two-rename swap ingestion
+staged and swapped in with `customer_platform.partitions` (the same two-rename swap ingestion
 uses), and the warehouse is purged in one DuckDB transaction.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -23,15 +24,13 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from customer_platform import partitions as swap
 from customer_platform.config import get_settings
-from spark_jobs import lakehouse
-from spark_jobs.reference_data import countries
-from spark_jobs.transforms.standardize import (
-    normalize_email_py,
-    normalize_phone_py,
-    salted_sha256_py,
-    sha256_py,
-)
+from customer_platform.registry import get_registry
+from customer_platform.warehouse import release_dbt_connections
+from privacy.audit import suppressed_targets
+from privacy.matching import ValueMatcher
+from privacy.targets import ErasureTargets
 
 #: Schemas the warehouse purge never touches (the erasure audit itself, DuckDB catalogs).
 SKIPPED_SCHEMAS = ("audit", "information_schema", "pg_catalog")
@@ -39,74 +38,64 @@ SKIPPED_SCHEMAS = ("audit", "information_schema", "pg_catalog")
 SEGMENT_TABLES = ("marts.customer_segments", "marts.segment_history")
 #: Lineage columns that name files and runs, never a person.
 _LINEAGE = frozenset({"_source_file", "_run_id", "_reason"})
-_TOKEN_SPLIT = re.compile(r'[,"\t;{}\[\]|]')
-_PHONE_LIKE = re.compile(r"^\+?[0-9 ().\-]{7,24}$")
 
 
-class ValueMatcher:
-    """Tells whether a raw value or a raw delivered line belongs to the person."""
+def purge_lakehouse(targets: ErasureTargets) -> dict[str, dict[str, int]]:
+    """Remove the person from landing, bronze, quarantine and silver; counts per layer and table."""
+    return _purge_raw_and_lakehouse(ValueMatcher.for_targets(targets), ("bronze", "quarantine", "silver"))
 
-    def __init__(
-        self, keys: Iterable[str], email_hashes: Iterable[str], phone_hashes: Iterable[str], salt: str
-    ):
-        self.keys = {k for k in keys if k}
-        self.email_hashes = {h for h in email_hashes if h}
-        self.phone_hashes = {h for h in phone_hashes if h}
-        self.salt = salt
-        # National phone numbers only become E.164 with their country: try every known one.
-        self._phone_countries = [None, *sorted(countries())]
 
-    @classmethod
-    def for_targets(cls, targets) -> ValueMatcher:
-        """The matcher of an `ErasureTargets`: its ids and its salted contact hashes."""
-        email, phone = targets.keys.get("email_hash", ()), targets.keys.get("phone_hash", ())
-        return cls(targets.all_keys(), email, phone, get_settings().hash_salt)
+def purge_warehouse_layers(targets: ErasureTargets) -> dict[str, dict[str, int]]:
+    """Remove the person from every warehouse table; segment tables are counted apart."""
+    counts = purge_warehouse(targets.all_keys(), targets.contact_hashes(), get_settings().hash_salt)
+    return {
+        "warehouse": {t: n for t, n in counts.items() if t not in SEGMENT_TABLES},
+        "segments": {t: n for t, n in counts.items() if t in SEGMENT_TABLES},
+    }
 
-    def value(self, raw: object) -> bool:
-        """True when one value (a cell) is a key, or an email/phone hashing to one."""
-        if not isinstance(raw, str):
-            return False
-        text = raw.strip()
-        if not text:
-            return False
-        if text in self.keys:
-            return True
-        if "@" in text:
-            email = normalize_email_py(text)
-            return email is not None and (
-                salted_sha256_py(email, self.salt) in self.email_hashes or sha256_py(email) in self.keys
-            )
-        if self.phone_hashes and _PHONE_LIKE.match(text) and sum(c.isdigit() for c in text) >= 7:
-            for country in self._phone_countries:
-                phone = normalize_phone_py(text, country)
-                if phone is not None and salted_sha256_py(phone, self.salt) in self.phone_hashes:
-                    return True
-        return False
 
-    def line(self, raw: str | None) -> bool:
-        """True when any field of a raw CSV or JSON line matches (quoting is ignored)."""
-        return bool(raw) and any(self.value(token) for token in _TOKEN_SPLIT.split(raw))
+def sweep_suppressed(ingest_date: str) -> dict[str, dict[str, int]]:
+    """Remove every suppressed person from one date's landing, bronze and quarantine.
+
+    Ingestion keeps raw deliveries whole (bronze and quarantine reconcile with landing) and
+    suppresses from silver on; run this after a date is ingested so a later delivery that
+    still names an erased person does not keep their raw rows either.
+    """
+    targets = suppressed_targets()
+    if not targets.keys:
+        return {}
+    return _purge_raw_and_lakehouse(ValueMatcher.for_targets(targets), ("bronze", "quarantine"), ingest_date)
+
+
+def _purge_raw_and_lakehouse(
+    matcher: ValueMatcher, layers: tuple[str, ...], ingest_date: str | None = None
+) -> dict[str, dict[str, int]]:
+    counts = {"landing": purge_landing(matcher, ingest_date)}
+    for layer in layers:
+        counts[layer] = purge_lakehouse_layer(layer, matcher, ingest_date)
+    return counts
 
 
 # Landing ------------------------------------------------------------------------------------
 def purge_landing(matcher: ValueMatcher, ingest_date: str | None = None) -> dict[str, int]:
-    """Remove the person's lines from every landing file (or one date's); returns lines removed per source.
+    """Remove the person's lines from the active sources' landing files (or one date's).
 
-    CSV headers are kept. Folders starting with `_` (the generator's ground truth) are not
-    platform data and are left alone. Each file is replaced atomically.
+    Returns lines removed per source. Headers of CSV sources are kept; each file is replaced
+    atomically. Folders of no active source (the generator's `_truth`) are left alone.
     """
     counts: dict[str, int] = {}
     landing = get_settings().landing_dir
-    if not landing.is_dir():
-        return counts
-    for source_dir in sorted(p for p in landing.iterdir() if p.is_dir() and not p.name.startswith("_")):
-        removed = 0
-        drops = [source_dir / ingest_date] if ingest_date else [source_dir]
-        files = sorted(p for d in drops for p in d.rglob("*") if p.is_file() and not p.name.startswith("."))
-        for path in files:
-            removed += _purge_text_file(path, matcher, keep_first=path.suffix.lower() in {".csv", ".txt"})
+    for contract in get_registry().sources():
+        source_dir = landing / contract.name
+        drop = source_dir / ingest_date if ingest_date else source_dir
+        if not drop.is_dir():
+            continue
+        files = sorted(p for p in drop.rglob("*") if p.is_file() and not p.name.startswith("."))
+        # Only files ingestion reads as CSV have a header line to keep.
+        headed = {p for p in files if contract.format == "csv" and p.suffix.lower() in contract.suffixes}
+        removed = sum(_purge_text_file(path, matcher, keep_first=path in headed) for path in files)
         if removed:
-            counts[source_dir.name] = removed
+            counts[contract.name] = removed
     return counts
 
 
@@ -124,21 +113,32 @@ def _purge_text_file(path: Path, matcher: ValueMatcher, keep_first: bool) -> int
 
 
 # Lakehouse ----------------------------------------------------------------------------------
+def layer_tables(layer: str) -> dict[str, Path]:
+    """Table name -> folder of the active sources in one lakehouse layer (bronze, quarantine, silver)."""
+    settings = get_settings()
+    root = {
+        "bronze": settings.bronze_dir,
+        "quarantine": settings.quarantine_dir,
+        "silver": settings.silver_dir,
+    }[layer]
+    # Ingestion writes bronze and quarantine per source, silver per silver table.
+    names = [c.silver_table if layer == "silver" else c.name for c in get_registry().sources()]
+    return {name: root / name for name in names}
+
+
 def purge_lakehouse_layer(
-    layer_dir: Path, matcher: ValueMatcher, ingest_date: str | None = None
+    layer: str, matcher: ValueMatcher, ingest_date: str | None = None
 ) -> dict[str, int]:
-    """Remove matching rows from every table of one layer (bronze, quarantine or silver).
+    """Remove matching rows from the active sources' tables of one layer (bronze, quarantine or silver).
 
     Returns rows removed per table. Only partitions holding the person are rewritten;
     `ingest_date` limits the scan to that date's partitions.
     """
     counts: dict[str, int] = {}
-    if not layer_dir.is_dir():
-        return counts
-    for table_dir in sorted(p for p in layer_dir.iterdir() if p.is_dir() and not p.name.startswith("_")):
-        removed = purge_table(table_dir, matcher, ingest_date)
+    for name, table_dir in layer_tables(layer).items():
+        removed = purge_table(table_dir, matcher, ingest_date) if table_dir.is_dir() else 0
         if removed:
-            counts[table_dir.name] = removed
+            counts[name] = removed
     return counts
 
 
@@ -147,23 +147,23 @@ def purge_table(table_dir: Path, matcher: ValueMatcher, ingest_date: str | None 
     partitions = sorted(p for p in table_dir.glob(f"ingest_date={ingest_date or '*'}") if p.is_dir())
     dates = [p.name.split("=", 1)[1] for p in partitions]
     token = f"erasure.{uuid.uuid4().hex[:12]}"
-    lakehouse.begin(token)
+    swap.begin(token)
     removed, staged = 0, []
     try:
-        lakehouse.recover(table_dir, dates)  # a crashed run's leftovers may hold old rows
+        swap.recover(table_dir, dates)  # a crashed run's leftovers may hold old rows
         for partition, ingest_date in zip(partitions, dates, strict=True):
             kept, dropped = _filter_partition(partition, matcher)
             if not dropped:
                 continue
-            _stage(kept, table_dir / lakehouse.STAGING / token / partition.name, partition)
+            _stage(kept, table_dir / swap.STAGING / token / partition.name, partition)
             removed += dropped
             staged.append(ingest_date)
         if staged:
-            lakehouse._write_owner(table_dir / lakehouse.STAGING / token, token, staged)
-            lakehouse.publish_partitions(table_dir, token, staged)
+            swap.write_owner(table_dir / swap.STAGING / token, token, staged)
+            swap.publish_partitions(table_dir, token, staged)
     finally:
-        lakehouse.recover(table_dir, [], only_token=token)
-        lakehouse.end(token)
+        swap.recover(table_dir, [], only_token=token)
+        swap.end(token)
     return removed
 
 
@@ -198,30 +198,6 @@ def _stage(table: pa.Table, target: Path, original: Path) -> None:
     )
 
 
-def sweep_suppressed(ingest_date: str) -> dict[str, dict[str, int]]:
-    """Remove every suppressed person from one date's landing, bronze and quarantine.
-
-    Ingestion keeps raw deliveries whole (bronze and quarantine reconcile with landing) and
-    suppresses from silver on; run this after a date is ingested so a later delivery that
-    still names an erased person does not keep their raw rows either.
-    """
-    from privacy.request import ErasureTargets, read_suppression_entries
-
-    settings = get_settings()
-    targets = ErasureTargets("suppression-sweep")
-    for row in read_suppression_entries(settings.suppression_path)[1]:
-        for column, value in row.items():
-            targets.add(column, [value])
-    if not targets.keys:
-        return {}
-    matcher = ValueMatcher.for_targets(targets)
-    return {
-        "landing": purge_landing(matcher, ingest_date),
-        "bronze": purge_lakehouse_layer(settings.bronze_dir, matcher, ingest_date),
-        "quarantine": purge_lakehouse_layer(settings.quarantine_dir, matcher, ingest_date),
-    }
-
-
 # Warehouse ----------------------------------------------------------------------------------
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
@@ -252,8 +228,6 @@ def purge_warehouse(keys: Iterable[str], contact_hashes: Iterable[str], salt: st
     so their salted hash is compared with the person's hashes.
     """
     import duckdb
-
-    from customer_platform.warehouse import release_dbt_connections
 
     path = get_settings().warehouse_path
     if not path.exists():

@@ -29,7 +29,6 @@ from customer_platform.registry import (
     load_contract,
     parse_contract,
 )
-from customer_platform.vocabulary import FIELD_TYPES
 
 __all__ = [
     "LINEAGE_FIELDS",

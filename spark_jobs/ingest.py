@@ -26,7 +26,7 @@ from spark_jobs import lakehouse
 from spark_jobs.contracts import QUARANTINE_SCHEMA, SourceContract, bronze_schema, get_contract, get_registry
 from spark_jobs.landing import Drop, discover_drop, number_lines, read_raw_lines
 from spark_jobs.manifest import QuarantineThresholdExceeded, build_manifest, count_groups, file_entries
-from spark_jobs.reference_data import fx_rates_to
+from customer_platform.reference_data import fx_rates_to
 from spark_jobs.transforms.lineage import add_lineage
 from spark_jobs.transforms.parse import parse_lines
 from spark_jobs.transforms.silver import SilverContext, suppress, to_silver
@@ -175,7 +175,7 @@ def _write_manifests(manifests: dict[str, dict], started: float, settings: Setti
             rows_per_second=round(total / elapsed, 1) if elapsed > 0 else None,
             finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
-        path = settings.manifests_dir / manifest["source"] / f"ingest_date={ingest_date}" / "manifest.json"
+        path = settings.manifest_path(manifest["source"], ingest_date)
         lakehouse.write_manifest(path, manifest)
 
 

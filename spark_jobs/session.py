@@ -1,48 +1,7 @@
-"""One SparkSession per process, configured from `customer_platform.config`."""
+"""The process-wide SparkSession (defined in the foundation, shared with the silver gate)."""
 
 from __future__ import annotations
 
-import os
-import sys
+from customer_platform.spark import get_spark
 
-from customer_platform.config import get_settings
-
-
-def get_spark(app_name: str = "customer-platform"):
-    """Return the process-wide SparkSession, creating it on first use.
-
-    The master comes from configuration (`SPARK_MASTER`, `local[*]` by default), so the
-    same jobs run in-process on a laptop or against a standalone cluster.
-    """
-    from pyspark.sql import SparkSession
-
-    active = SparkSession.getActiveSession()
-    if active is not None:
-        return active  # its JVM flags and static settings are fixed; only runtime ones could change
-    settings = get_settings()
-    # Workers must run the same interpreter as the driver (the project's virtualenv).
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    builder = (
-        SparkSession.builder.appName(app_name)
-        .master(settings.spark_master)
-        .config("spark.driver.memory", settings.spark_driver_memory)
-        .config("spark.sql.shuffle.partitions", str(settings.spark_shuffle_partitions))
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
-        .config("spark.sql.parquet.compression.codec", "zstd")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.ansi.enabled", "false")
-        # JVM flags apply when this call starts the driver JVM (in-process runs); under
-        # spark-submit the driver's come from --driver-java-options (spark_jobs/submit.py).
-        .config("spark.driver.extraJavaOptions", settings.spark_java_options)
-        .config("spark.executor.extraJavaOptions", settings.spark_java_options)
-        # Ingestion caches each parsed drop for a few passes only: building the cache's
-        # per-column compression statistics costs more than the memory it saves.
-        .config("spark.sql.inMemoryColumnarStorage.compressed", "false")
-    )
-    if os.environ.get("CDP_SPARK_UI", "false").lower() != "true":
-        builder = builder.config("spark.ui.enabled", "false")
-    spark = builder.getOrCreate()
-    spark.sparkContext.setLogLevel("WARN")
-    return spark
+__all__ = ["get_spark"]

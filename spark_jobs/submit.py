@@ -72,7 +72,7 @@ def submit_environment(settings: Settings | None = None) -> dict[str, str]:
 def read_manifest(source: str, ds: str, settings: Settings | None = None) -> dict[str, Any]:
     """The manifest the ingestion job wrote for one source and date."""
     settings = settings or get_settings()
-    path = settings.manifests_dir / source / f"ingest_date={ds}" / "manifest.json"
+    path = settings.manifest_path(source, ds)
     if not path.is_file():
         raise SparkSubmitFailed(f"ingestion of {source} for {ds} wrote no manifest at {path}")
     return json.loads(path.read_text(encoding="utf-8"))

@@ -1,19 +1,19 @@
 """Standardizers: Column -> Column functions built from Spark SQL built-ins (no Python UDFs).
 
 Each Spark function that produces a match key (email, phone, hashes) has a plain-Python
-twin (`*_py`) so other parts (erasure, tests) compute identical values without Spark.
+twin in `customer_platform.identifiers`, so other parts (erasure, tests) compute identical
+values without Spark.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
-from spark_jobs.reference_data import countries, country_aliases, country_key
+from customer_platform import identifiers
+from customer_platform.reference_data import countries, country_aliases, country_key
 
 # Whitespace stripped from value edges: trim() alone keeps tabs, no-break spaces and BOMs.
 EDGE_SPACE = " \t\n\r\x0b\x0c\u00a0\ufeff"
@@ -122,53 +122,14 @@ def amount_in_base(quantity: Column, price: Column, currency: Column, rates: dic
 
 
 # Plain-Python twins ---------------------------------------------------------------------
-# Java's \s is ASCII-only; spell the same class out so both sides agree on every input.
-_PY_SPACE = " \t\n\x0b\f\r"
-_PY_EMAIL = re.compile(f"[^@{_PY_SPACE}]+@[^@{_PY_SPACE}]+\\.[^@{_PY_SPACE}]+")
-
-
-def normalize_email_py(value: str | None) -> str | None:
-    """Python twin of `normalize_email`."""
-    if value is None:
-        return None
-    text = value.strip(EDGE_SPACE).lower()
-    return text if _PY_EMAIL.fullmatch(text) else None
-
-
-def normalize_phone_py(value: str | None, country: str | None = None) -> str | None:
-    """Python twin of `normalize_phone` (`country` is an ISO alpha-2 code or None)."""
-    if value is None:
-        return None
-    info = countries().get(country or DEFAULT_PHONE_COUNTRY)
-    cc, nsn = (info.calling_code, info.nsn_length) if info else ("", None)
-    text = value.strip(EDGE_SPACE).replace("(0)", "")
-    digits = re.sub(r"[^0-9]", "", text)
-    if text.startswith("+"):
-        number = digits
-    elif digits.startswith("00"):
-        number = digits[2:]
-    elif cc and nsn and digits.startswith(cc) and len(digits) == len(cc) + nsn:
-        number = digits
-    elif cc and digits.startswith("0"):
-        number = cc + digits[1:]
-    elif cc and nsn and len(digits) == nsn:
-        number = cc + digits
-    else:
-        return None
-    e164 = "+" + re.sub(_trunk_zero_re(), r"\1", number)
-    return e164 if re.fullmatch(_E164_RE[1:-1], e164) else None
+# The match-key twins live in the foundation (customer_platform.identifiers); the `*_py`
+# names stay importable from here for the tests that compare both sides.
+normalize_email_py = identifiers.normalize_email
+normalize_phone_py = identifiers.normalize_phone
+salted_sha256_py = identifiers.salted_sha256
+sha256_py = identifiers.sha256
 
 
 def country_code_py(value: str | None) -> str | None:
     """Python twin of `country_code`."""
     return None if value is None else country_aliases().get(country_key(value))
-
-
-def salted_sha256_py(value: str | None, salt: str) -> str | None:
-    """Python twin of `salted_sha256`: hex SHA-256 of salt + value."""
-    return None if value is None else hashlib.sha256((salt + value).encode("utf-8")).hexdigest()
-
-
-def sha256_py(value: str | None) -> str | None:
-    """Python twin of `sha256_hex`."""
-    return None if value is None else hashlib.sha256(value.encode("utf-8")).hexdigest()

@@ -12,7 +12,7 @@ each line the way the contract does.
 - Web timestamps carry an offset or are naive UTC; POS timestamps are London wall time.
   An order's date is the UTC date of its time.
 - Amounts: quantity x unit_price converted to the base currency with
-  spark_jobs/reference/fx_rates.csv (rates to USD, divided by the base currency's), kept to
+  customer_platform/reference/fx_rates.csv (rates to USD, divided by the base currency's), kept to
   4 decimals per line (silver's `line_amount`); an order is booked to the cent (its
   `fct_orders.net_amount`, half up) and spend adds up booked orders, so RFM monetary
   reconciles with fct_orders.

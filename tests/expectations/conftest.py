@@ -26,6 +26,26 @@ def module_settings(tmp_path_factory):
     reload_settings()
 
 
+@pytest.fixture()
+def use_sources(monkeypatch):
+    """Point the registry at a contracts folder and/or a CDP_SOURCES list; both restored afterwards.
+
+    Returns `use(sources=None, contracts_dir=None) -> Settings`.
+    """
+    from customer_platform.config import reload_settings
+
+    def _use(sources: str | None = None, contracts_dir=None):
+        if contracts_dir is not None:
+            monkeypatch.setenv("CDP_CONTRACTS_DIR", str(contracts_dir))
+        if sources is not None:
+            monkeypatch.setenv("CDP_SOURCES", sources)
+        return reload_settings()
+
+    yield _use
+    monkeypatch.undo()
+    reload_settings()
+
+
 @pytest.fixture(scope="session")
 def validate_frame():
     """Validate a suite against a dataframe in a fresh ephemeral context; return the outcomes."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from expectations.marts_customer_features import COLUMNS as FEATURE_COLUMNS
+from expectations.suites.marts.customer_features import COLUMNS as FEATURE_COLUMNS
 
 
 def customer_ids(n: int) -> list[str]:

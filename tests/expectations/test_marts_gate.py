@@ -13,7 +13,7 @@ import pytest
 from expectations.dq_store import write_dq_results
 from expectations.results import DataQualityGateFailed, GateResult, gate_check
 from expectations.runner import main, run_gate
-from expectations.suites import suite_names
+from expectations.suites.catalog import suite_names
 from tests.expectations import marts_data
 from tests.expectations.conftest import LOGICAL_DATE
 from tests.expectations.docs_index import parse_index

@@ -8,12 +8,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from expectations import (
-    marts_customer_features,
-    marts_customer_identity_map,
-    marts_customer_rfm,
-    marts_customer_segments,
-    marts_fct_orders,
+from customer_platform.registry import get_registry
+from expectations.suites.marts import (
+    customer_features,
+    customer_identity_map,
+    customer_rfm,
+    customer_segments,
+    fct_orders,
 )
 from tests.expectations import marts_data
 from tests.expectations.conftest import LOGICAL_DATE, critical_failures, failed
@@ -29,19 +30,20 @@ def query_frame(module, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
             connection.register("frame", frame)
             connection.execute(f"create table marts.{name} as select * from frame")
             connection.unregister("frame")
-        return connection.execute(module.QUERY).df()
+        parameters = module.query_parameters(get_registry()) if hasattr(module, "query_parameters") else None
+        return connection.execute(module.QUERY, parameters).df()
     finally:
         connection.close()
 
 
 def _validate(validate_frame, module, tables):
     frame = query_frame(module, tables)
-    return validate_frame(module.build_suite(LOGICAL_DATE, None, frame), frame)
+    return validate_frame(module.build_suite(LOGICAL_DATE, None, frame, get_registry()), frame)
 
 
 @pytest.mark.parametrize(
     "module",
-    [marts_customer_rfm, marts_fct_orders, marts_customer_features, marts_customer_identity_map],
+    [customer_rfm, fct_orders, customer_features, customer_identity_map],
     ids=lambda m: m.SUITE_NAME,
 )
 def test_known_good_marts_pass(validate_frame, module):
@@ -57,7 +59,7 @@ def test_rfm_scores_out_of_range_negative_money_and_duplicates_fail(validate_fra
     rfm.loc[1, "monetary"] = -5.0
     rfm.loc[2, "unified_customer_id"] = rfm.loc[3, "unified_customer_id"]
 
-    outcomes = _validate(validate_frame, marts_customer_rfm, {"customer_rfm": rfm})
+    outcomes = _validate(validate_frame, customer_rfm, {"customer_rfm": rfm})
 
     assert failed(outcomes, "expect_column_values_to_be_between", "r_score")
     assert failed(outcomes, "expect_column_values_to_be_between", "monetary")
@@ -68,7 +70,7 @@ def test_rfm_scores_out_of_range_negative_money_and_duplicates_fail(validate_fra
 def test_rfm_of_another_logical_date_fails(validate_frame):
     stale = marts_data.customer_rfm(10, LOGICAL_DATE - timedelta(days=1))
 
-    outcomes = _validate(validate_frame, marts_customer_rfm, {"customer_rfm": stale})
+    outcomes = _validate(validate_frame, customer_rfm, {"customer_rfm": stale})
 
     assert failed(outcomes, "expect_column_values_to_be_in_set", "logical_date")
 
@@ -77,7 +79,7 @@ def test_orphan_orders_fail(validate_frame):
     tables = marts_data.clean_marts(LOGICAL_DATE, n=10)
     tables["dim_customers"] = tables["dim_customers"].iloc[:8]  # two customers' orders are orphans
 
-    outcomes = _validate(validate_frame, marts_fct_orders, tables)
+    outcomes = _validate(validate_frame, fct_orders, tables)
 
     (orphans,) = failed(outcomes, "expect_column_values_to_be_in_set", "customer_in_dim_customers")
     assert orphans.severity == "critical"
@@ -90,7 +92,7 @@ def test_any_null_feature_fails(validate_frame):
     features.loc[4, "sessions"] = None
     features["extra_feature"] = [1.0] * 9 + [None]
 
-    outcomes = _validate(validate_frame, marts_customer_features, {"customer_features": features})
+    outcomes = _validate(validate_frame, customer_features, {"customer_features": features})
 
     assert failed(outcomes, "expect_column_values_to_not_be_null", "sessions")
     assert failed(outcomes, "expect_column_values_to_not_be_null", "extra_feature")
@@ -107,7 +109,7 @@ def _segment_tables(segment_ids, written_for):
 def test_every_customer_with_features_has_a_segment(validate_frame):
     tables = _segment_tables(marts_data.customer_ids(10), LOGICAL_DATE)
 
-    outcomes = _validate(validate_frame, marts_customer_segments, tables)
+    outcomes = _validate(validate_frame, customer_segments, tables)
 
     assert [o for o in outcomes if not o.success] == []
 
@@ -115,7 +117,7 @@ def test_every_customer_with_features_has_a_segment(validate_frame):
 def test_missing_segments_are_critical_when_segments_are_current(validate_frame):
     tables = _segment_tables(marts_data.customer_ids(7), LOGICAL_DATE)
 
-    outcomes = _validate(validate_frame, marts_customer_segments, tables)
+    outcomes = _validate(validate_frame, customer_segments, tables)
 
     (missing,) = failed(outcomes, "expect_column_values_to_be_in_set", "has_segment")
     assert missing.severity == "critical"
@@ -124,7 +126,7 @@ def test_missing_segments_are_critical_when_segments_are_current(validate_frame)
 def test_missing_segments_only_warn_when_segments_are_from_an_earlier_run(validate_frame):
     tables = _segment_tables(marts_data.customer_ids(7), LOGICAL_DATE - timedelta(days=1))
 
-    outcomes = _validate(validate_frame, marts_customer_segments, tables)
+    outcomes = _validate(validate_frame, customer_segments, tables)
 
     (missing,) = failed(outcomes, "expect_column_values_to_be_in_set", "has_segment")
     assert missing.severity == "warning"
@@ -141,7 +143,7 @@ def test_oversized_identity_cluster_fails_but_many_orders_do_not(validate_frame)
     )
     tables = {"customer_identity_map": pd.concat([identity, overmerged, loyal], ignore_index=True)}
 
-    outcomes = _validate(validate_frame, marts_customer_identity_map, tables)
+    outcomes = _validate(validate_frame, customer_identity_map, tables)
 
     (too_big,) = critical_failures(outcomes)
     assert too_big.label == "expect_column_values_to_be_between(cluster_size)"

@@ -80,7 +80,12 @@ def test_observation_summaries():
 
 
 def test_an_empty_batch_is_summarised_not_crashed_on():
-    empty = {"element_count": 0, "unexpected_count": None, "unexpected_percent": None, "partial_unexpected_list": []}
+    empty = {
+        "element_count": 0,
+        "unexpected_count": None,
+        "unexpected_percent": None,
+        "partial_unexpected_list": [],
+    }
     assert summarise_observation("expect_column_values_to_not_be_null", {}, {}, empty, None, True) == (
         "0.0% unexpected (observed 0 of 0)"
     )

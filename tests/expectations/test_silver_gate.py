@@ -11,7 +11,7 @@ import pytest
 
 from expectations.results import DataQualityGateFailed
 from expectations.runner import run_gate
-from expectations.suites import suite_names
+from expectations.suites.catalog import suite_names
 from tests.expectations import silver_data
 from tests.expectations.conftest import LOGICAL_DATE
 from tests.expectations.docs_index import parse_index
@@ -35,7 +35,7 @@ def clean_run(module_settings, spark):
         settings.silver_dir, settings.manifests_dir, LOGICAL_DATE, skip=("demographics",)
     )
     demographics = silver_data.demographics(LOGICAL_DATE, 40)
-    demographics.loc[0, "household_size"] = 25  # implausible but not fatal: a warning
+    demographics.loc[0, "household_size"] = 0  # breaks the contract's `gt: 0`, not fatal: a warning
     silver_data.write_partition(settings.silver_dir, "demographics", LOGICAL_DATE, demographics)
     return settings, run_gate("silver", DAY, "clean-run")
 

@@ -1,6 +1,7 @@
-"""Each silver suite against a known-good and a known-bad frame (pandas: the suites are engine-agnostic).
+"""Each demo source's derived silver suite against a known-good and a known-bad frame.
 
-The Spark execution of the same suites is covered by test_silver_gate.py.
+Pandas frames: the suites are engine-agnostic; the Spark execution of the same suites is
+covered by test_silver_gate.py.
 """
 
 from __future__ import annotations
@@ -9,15 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from expectations import (
-    silver_crm_customers,
-    silver_demographics,
-    silver_email_events,
-    silver_pos_order_lines,
-    silver_web_events,
-    silver_web_order_lines,
-)
+from customer_platform.registry import get_registry
 from expectations.history import TableBaseline
+from expectations.suites.silver.suite import build_suite
 from tests.expectations import silver_data
 from tests.expectations.conftest import LOGICAL_DATE, critical_failures, failed
 
@@ -54,67 +49,72 @@ def _duplicate_hash(frame):
     return frame
 
 
+def suite_of(source, baseline=None):
+    """The derived suite of a shipped contract for the test's logical date."""
+    return build_suite(get_registry().get(source), LOGICAL_DATE, baseline)
+
+
 CASES = [
     (
-        silver_crm_customers,
+        "crm_customers",
         silver_data.crm_customers,
         _malformed_emails,
         "expect_column_values_to_match_regex",
         "email",
     ),
     (
-        silver_web_order_lines,
+        "web_orders",
         silver_data.web_order_lines,
         _duplicate_keys,
         "expect_compound_columns_to_be_unique",
         "order_id,line_number",
     ),
     (
-        silver_pos_order_lines,
+        "pos_orders",
         silver_data.pos_order_lines,
         _negative_prices,
         "expect_column_values_to_be_between",
         "unit_price",
     ),
     (
-        silver_web_events,
+        "web_events",
         silver_data.web_events,
         _future_events,
         "expect_column_values_to_be_between",
         "occurred_at",
     ),
     (
-        silver_email_events,
+        "email_engagement",
         silver_data.email_events,
         _missing_subscriber,
         "expect_column_values_to_not_be_null",
         "subscriber_id",
     ),
     (
-        silver_demographics,
+        "demographics",
         silver_data.demographics,
         _duplicate_hash,
         "expect_column_values_to_be_unique",
         "email_sha256",
     ),
 ]
-IDS = [case[0].SPEC.table for case in CASES]
+IDS = [case[0] for case in CASES]
 
 
-@pytest.mark.parametrize(("module", "build", "_break", "_exp", "_col"), CASES, ids=IDS)
-def test_known_good_partition_passes(validate_frame, module, build, _break, _exp, _col):
-    outcomes = validate_frame(module.build_suite(LOGICAL_DATE), build(LOGICAL_DATE, 20))
+@pytest.mark.parametrize(("source", "build", "_break", "_exp", "_col"), CASES, ids=IDS)
+def test_known_good_partition_passes(validate_frame, source, build, _break, _exp, _col):
+    outcomes = validate_frame(suite_of(source), build(LOGICAL_DATE, 20))
 
     assert outcomes, "the suite validated nothing"
     assert critical_failures(outcomes) == []
     assert [o for o in outcomes if not o.success] == []
 
 
-@pytest.mark.parametrize(("module", "build", "break_frame", "expectation", "column"), CASES, ids=IDS)
+@pytest.mark.parametrize(("source", "build", "break_frame", "expectation", "column"), CASES, ids=IDS)
 def test_known_bad_partition_fails_critically(
-    validate_frame, module, build, break_frame, expectation, column
+    validate_frame, source, build, break_frame, expectation, column
 ):
-    outcomes = validate_frame(module.build_suite(LOGICAL_DATE), break_frame(build(LOGICAL_DATE, 20)))
+    outcomes = validate_frame(suite_of(source), break_frame(build(LOGICAL_DATE, 20)))
 
     failures = failed(outcomes, expectation, column)
     assert failures and all(f.severity == "critical" for f in failures)
@@ -124,7 +124,7 @@ def test_known_bad_partition_fails_critically(
 def test_malformed_email_message_gives_share_and_counts(validate_frame):
     frame = _malformed_emails(silver_data.crm_customers(LOGICAL_DATE, 20))
 
-    outcomes = validate_frame(silver_crm_customers.build_suite(LOGICAL_DATE), frame)
+    outcomes = validate_frame(suite_of("crm_customers"), frame)
 
     (failure,) = failed(outcomes, "expect_column_values_to_match_regex", "email")
     assert failure.describe().startswith(
@@ -136,7 +136,7 @@ def test_phone_not_in_e164_fails(validate_frame):
     frame = silver_data.crm_customers(LOGICAL_DATE, 20)
     frame.loc[frame.index[:5], "phone"] = "07700 900123"
 
-    outcomes = validate_frame(silver_crm_customers.build_suite(LOGICAL_DATE), frame)
+    outcomes = validate_frame(suite_of("crm_customers"), frame)
 
     assert failed(outcomes, "expect_column_values_to_match_regex", "phone")
 
@@ -144,7 +144,7 @@ def test_phone_not_in_e164_fails(validate_frame):
 def test_missing_contract_column_fails(validate_frame):
     frame = silver_data.web_events(LOGICAL_DATE, 20).drop(columns=["session_id"])
 
-    outcomes = validate_frame(silver_web_events.build_suite(LOGICAL_DATE), frame)
+    outcomes = validate_frame(suite_of("web_events"), frame)
 
     (missing,) = failed(outcomes, "expect_column_to_exist", "session_id")
     assert missing.severity == "critical" and missing.observed_value == "column missing"
@@ -158,7 +158,7 @@ def test_volume_drop_against_baseline_fails_and_drift_warns(validate_frame):
         null_rates={"customer_id": 0.0},
         means={"line_amount": 5.0},
     )
-    suite = silver_web_order_lines.build_suite(LOGICAL_DATE, baseline)
+    suite = suite_of("web_orders", baseline)
 
     outcomes = validate_frame(suite, silver_data.web_order_lines(LOGICAL_DATE, 10))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from expectations.common import GateThresholds
-from expectations.silver_spec import volume_bounds
+from expectations.suites.silver.drift import volume_bounds
 
 
 def test_large_feeds_use_the_ratio_band():

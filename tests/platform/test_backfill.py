@@ -27,15 +27,34 @@ def landing(tmp_path_factory) -> Path:
     from datagen.cli import main as datagen_main
 
     out = tmp_path_factory.mktemp("backfill-landing")
-    argv = ["generate", "--customers", "80", "--start", HISTORY_DATE, "--end", WINDOW[-1], "--seed", "7",
-            "--out", str(out), "--force", "--no-progress"]
+    argv = [
+        "generate",
+        "--customers",
+        "80",
+        "--start",
+        HISTORY_DATE,
+        "--end",
+        WINDOW[-1],
+        "--seed",
+        "7",
+        "--out",
+        str(out),
+        "--force",
+        "--no-progress",
+    ]
     assert datagen_main(argv) == 0
     return out
 
 
 def _use_data_dir(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
     monkeypatch.setenv("CDP_DATA_DIR", str(data_dir))
-    for name in ("CDP_LANDING_DIR", "CDP_LAKEHOUSE_DIR", "CDP_WAREHOUSE_PATH", "MLFLOW_TRACKING_URI", "AIRFLOW_HOME"):
+    for name in (
+        "CDP_LANDING_DIR",
+        "CDP_LAKEHOUSE_DIR",
+        "CDP_WAREHOUSE_PATH",
+        "MLFLOW_TRACKING_URI",
+        "AIRFLOW_HOME",
+    ):
         monkeypatch.delenv(name, raising=False)
     reload_settings()
 
@@ -49,7 +68,7 @@ def _deliver(landing: Path, target: Path, ds: str) -> None:
 @pytest.fixture(scope="module")
 def day_by_day(landing, tmp_path_factory, spark) -> Path:
     from cdp.backfill import run_nightly_in_process
-    from cdp.cli import initial_load
+    from cdp.commands import initial_load
 
     data_dir = tmp_path_factory.mktemp("day-by-day")
     with pytest.MonkeyPatch.context() as patch:
@@ -88,8 +107,10 @@ def _rows(con: duckdb.DuckDBPyConnection, relation: str, relative_to: Path | Non
     columns = [row[0] for row in con.execute(f"describe {relation}").fetchall()]
     kept = ", ".join(f'"{c}"' for c in columns if c not in VOLATILE_COLUMNS)
     # Floating-point sums may differ in the last bits with aggregation order: compare to 1e-9.
-    rows = [tuple(round(v, 9) if isinstance(v, float) else v for v in row)
-            for row in con.execute(f"select {kept} from {relation}").fetchall()]
+    rows = [
+        tuple(round(v, 9) if isinstance(v, float) else v for v in row)
+        for row in con.execute(f"select {kept} from {relation}").fetchall()
+    ]
     if relative_to is not None:
         prefix = str(relative_to)
         rows = [tuple(v.replace(prefix, "<data>") if isinstance(v, str) else v for v in row) for row in rows]
@@ -129,7 +150,9 @@ def test_backfill_builds_the_same_silver_partitions(day_by_day, backfilled):
             relations = []
             for name, root in (("want", day_by_day), ("got", backfilled)):
                 files = root / "lakehouse" / "silver" / table_dir.name / "**" / "*.parquet"
-                con.execute(f"create or replace view {name} as select * from read_parquet('{files}', hive_partitioning=true)")
+                con.execute(
+                    f"create or replace view {name} as select * from read_parquet('{files}', hive_partitioning=true)"
+                )
                 relations.append(_rows(con, name, relative_to=root))
             assert relations[0], f"silver {table_dir.name} is empty"
             assert relations[1] == relations[0], f"silver {table_dir.name} differs"

@@ -27,8 +27,16 @@ def _resolve(value: str, env: dict[str, str]) -> str:
 
 def test_compose_has_the_scale_out_services():
     services = yaml.safe_load(COMPOSE.read_text())["services"]
-    expected = {"postgres", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
-                "airflow-triggerer", "spark-master", "spark-worker", "mlflow"}
+    expected = {
+        "postgres",
+        "airflow-apiserver",
+        "airflow-scheduler",
+        "airflow-dag-processor",
+        "airflow-triggerer",
+        "spark-master",
+        "spark-worker",
+        "mlflow",
+    }
     assert expected <= set(services)
 
 
@@ -55,13 +63,50 @@ def test_compose_variables_are_defined_and_read_by_configuration():
 
 def test_no_file_names_a_package_host():
     # Spelled in pieces so this test does not itself name a host.
-    hosts = tuple(a + b for a, b in [("pypi", ".org"), ("files.python", "hosted"), ("registry.", "npmjs"),
-                                     ("hub.", "getdbt"), ("repo1.", "maven"), ("index-", "url")])
+    hosts = tuple(
+        a + b
+        for a, b in [
+            ("pypi", ".org"),
+            ("files.python", "hosted"),
+            ("registry.", "npmjs"),
+            ("hub.", "getdbt"),
+            ("repo1.", "maven"),
+            ("index-", "url"),
+        ]
+    )
     for path in REPO_ROOT.rglob("*"):
-        if any(part in {".venv", "data", ".git", "__pycache__", "target"} for part in path.parts) or not path.is_file():
+        if (
+            any(part in {".venv", "data", ".git", "__pycache__", "target"} for part in path.parts)
+            or not path.is_file()
+        ):
             continue
         if path.suffix in {".parquet", ".png", ".duckdb", ".pyc"}:
             continue
         text = path.read_text(encoding="utf-8", errors="ignore")
         assert not any(host in text for host in hosts), path
     assert not (REPO_ROOT / "uv.lock").exists()
+
+
+def test_compose_passes_the_source_and_start_date_settings():
+    env = _env_example()
+    platform_env = yaml.safe_load(COMPOSE.read_text())["x-platform-env"]
+    for name in ("CDP_CONTRACTS_DIR", "CDP_SOURCES", "CDP_START_DATE"):
+        assert platform_env.get(name) == f"${{{name}}}", f"{name} is not passed to the containers"
+        assert name in env, f"{name} is not documented in .env.example"
+    assert env["CDP_START_DATE"] == "2026-06-01"
+
+
+def test_airflow_init_writes_the_dbt_manifest_the_nightly_dag_is_rendered_from():
+    services = yaml.safe_load(COMPOSE.read_text())["services"]
+    assert services["airflow-init"]["command"] == ["cdp", "init"]
+    for name in ("airflow-scheduler", "airflow-dag-processor"):
+        assert services[name]["depends_on"]["airflow-init"]["condition"] == "service_completed_successfully"
+
+
+def test_the_image_copies_every_installed_package():
+    import tomllib
+
+    packages = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    copied = set(re.findall(r"^COPY (\w+) \./\1$", (REPO_ROOT / "Dockerfile").read_text(), flags=re.M))
+    missing = [p.rstrip("*") for p in packages["include"] if p.rstrip("*") not in copied]
+    assert not missing, f"Dockerfile does not copy {missing}"

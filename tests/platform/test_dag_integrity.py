@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
+from cdp.pipeline import NIGHTLY, dag_start_date
 from customer_platform.config import REPO_ROOT
+from tests.cdp.dagbag import airflow_environment, load_dagbag
 
 
 @pytest.fixture(scope="module")
 def dagbag(session_data_dir):
-    from cdp.airflow_env import airflow_env
-
-    env = airflow_env()
-    # Cosmos caches `dbt ls` in Airflow Variables; parsing here has no metadata database.
-    env["AIRFLOW__COSMOS__ENABLE_CACHE"] = "False"
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        from airflow.dag_processing.dagbag import DagBag
-
-        yield DagBag(dag_folder=str(REPO_ROOT / "dags"))
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    return load_dagbag()
 
 
 def test_every_dag_file_imports(dagbag):
@@ -48,7 +32,14 @@ def test_dags_have_owner_tags_docs_and_retries(dagbag):
 def test_nightly_shape(dagbag):
     dag = dagbag.dags["customer_platform_nightly"]
     ids = set(dag.task_ids)
-    for source in ("crm_customers", "web_orders", "pos_orders", "web_events", "email_engagement", "demographics"):
+    for source in (
+        "crm_customers",
+        "web_orders",
+        "pos_orders",
+        "web_events",
+        "email_engagement",
+        "demographics",
+    ):
         assert f"ingest.ingest_{source}" in ids
     assert {"silver_gate", "marts_gate", "segment_customers", "summarise_run"} <= ids
     assert any(t.startswith("dbt.") for t in ids), "the dbt project is rendered as tasks"
@@ -60,12 +51,47 @@ def test_nightly_shape(dagbag):
     ingest = dag.get_task("ingest.ingest_web_orders")
     assert ingest.retries >= 1 and ingest.retry_exponential_backoff
     # Everything that writes DuckDB shares the one-slot pool.
-    writers = [t for t in dag.tasks if t.task_id.startswith("dbt.") or t.task_id in {"marts_gate", "segment_customers"}]
+    writers = [
+        t
+        for t in dag.tasks
+        if t.task_id.startswith("dbt.") or t.task_id in {"marts_gate", "segment_customers"}
+    ]
     assert writers and all(t.pool == "duckdb_warehouse" for t in writers)
     # Order: ingestion → erasure sweep → silver gate → dbt → marts gate → segments.
     assert "sweep_erased" in dag.get_task("ingest.ingest_crm_customers").downstream_task_ids
     assert "silver_gate" in dag.get_task("sweep_erased").downstream_task_ids
     assert "segment_customers" in dag.get_task("marts_gate").downstream_task_ids
+    assert dag.start_date == dag_start_date(), "start_date is CDP_START_DATE"
+
+
+def test_nightly_dbt_tasks_see_the_active_sources(dagbag):
+    dag = dagbag.dags["customer_platform_nightly"]
+    dbt_tasks = [t for t in dag.tasks if t.task_id.startswith("dbt.") and hasattr(t, "env")]
+    assert dbt_tasks, "Cosmos renders the dbt project from the manifest"
+    for key in ("CDP_DBT_REGISTRY", "CDP_DBT_REGISTRY_DIR", "CDP_LAKEHOUSE_DIR", "CDP_LOGICAL_DATE"):
+        assert key in dbt_tasks[0].env, f"dbt tasks miss {key}"
+    assert dbt_tasks[0].env["CDP_LOGICAL_DATE"] == "{{ ds }}"
+    assert {stage.name for stage in NIGHTLY if stage.dbt_project} == {"dbt"}
+
+
+@pytest.mark.airflow
+def test_nightly_dag_without_a_manifest_fails_to_import_naming_cdp(tmp_path, monkeypatch):
+    from customer_platform.config import reload_settings
+
+    monkeypatch.setenv("CDP_DATA_DIR", str(tmp_path / "no-manifest"))
+    for name in ("AIRFLOW_HOME", "MLFLOW_TRACKING_URI"):
+        monkeypatch.delenv(name, raising=False)
+    reload_settings()
+    try:
+        with airflow_environment():
+            from airflow.dag_processing.dagbag import DagBag
+
+            bag = DagBag(dag_folder=str(REPO_ROOT / "dags" / "customer_platform_nightly.py"))
+        errors = "\n".join(bag.import_errors.values())
+        assert "manifest" in errors and "cdp init" in errors
+    finally:
+        monkeypatch.undo()
+        reload_settings()
 
 
 def test_erasure_shape(dagbag):

@@ -126,7 +126,7 @@ def choose_person(settings, aside: Path) -> Person:
     The held-back drop can also hold a cookie the platform has never seen (anonymous
     browsing on a new device): nothing links it to anyone, so it is not looked for later.
     """
-    from spark_jobs.transforms.standardize import salted_sha256_py, sha256_py
+    from customer_platform.identifiers import salted_sha256, sha256
 
     records = defaultdict(dict)
     with (settings.truth_dir / "identities.csv").open() as handle:
@@ -143,8 +143,8 @@ def choose_person(settings, aside: Path) -> Person:
             continue
         if any(v.lower() in later for v in [*known, *emails]):
             person = Person(p["person_id"], p["email"], p["phone"], set(known))
-            hashes = {salted_sha256_py(v, settings.hash_salt) for v in [*emails, p["phone"]]}
-            hashes |= {sha256_py(e) for e in emails}
+            hashes = {salted_sha256(v, settings.hash_salt) for v in [*emails, p["phone"]]}
+            hashes |= {sha256(e) for e in emails}
             person.needles = {v.lower() for v in [*known, *emails, p["phone"], p["loyalty_id"], *hashes] if v}
             return person
     raise AssertionError("the generated data has no person with records in 3 sources and in the last drop")
@@ -192,11 +192,11 @@ def _unified_ids(person: Person) -> set[str]:
 @pytest.fixture(scope="module")
 def scenario(spark, tmp_path_factory) -> Scenario:
     from customer_platform.config import reload_settings
-    from datagen.generator import SOURCES
-    from privacy.request import ErasureRequest, erase_person
-    from privacy.purge import sweep_suppressed
     from customer_platform.warehouse import connect_readonly, run_dbt
-    from datagen.generator import generate
+    from datagen.generator import SOURCES, generate
+    from privacy.erase import erase_person
+    from privacy.purge import sweep_suppressed
+    from privacy.request import ErasureRequest
     from spark_jobs.ingest import ingest_dates
 
     root = tmp_path_factory.mktemp("erasure")
@@ -343,13 +343,13 @@ def test_identifiers_are_normalized_and_the_request_id_is_stable():
 
 
 def test_raw_lines_match_by_normalized_hash_not_by_spelling():
-    from privacy.purge import ValueMatcher
-    from spark_jobs.transforms.standardize import salted_sha256_py
+    from customer_platform.identifiers import salted_sha256
+    from privacy.matching import ValueMatcher
 
     matcher = ValueMatcher(
         {"C0000042"},
-        {salted_sha256_py("ann@example.com", "s")},
-        {salted_sha256_py("+447700900123", "s")},
+        {salted_sha256("ann@example.com", "s")},
+        {salted_sha256("+447700900123", "s")},
         "s",
     )
     assert matcher.line("E1,S9, ANN@Example.com ,CMP1,open,2026-06-01T07:06:10")

@@ -8,6 +8,7 @@ from typing import Any
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
+from customer_platform.registry import Registry
 from expectations.common import GateThresholds, critical, new_suite, parse_logical_date, warning
 
 SUITE_NAME = "marts.customer_rfm"
@@ -29,7 +30,10 @@ COLUMNS = (
 
 
 def build_suite(
-    logical_date: str | date, thresholds: GateThresholds | None = None, frame: Any = None
+    logical_date: str | date,
+    thresholds: GateThresholds | None = None,
+    frame: Any = None,
+    registry: Registry | None = None,
 ) -> gx.ExpectationSuite:
     """Build `marts.customer_rfm` for the run's logical date."""
     day = parse_logical_date(logical_date)

@@ -13,6 +13,7 @@ from typing import Any
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
+from customer_platform.registry import Registry
 from expectations.common import GateThresholds, critical, new_suite, parse_logical_date, warning
 
 SUITE_NAME = "marts.customer_segments"
@@ -50,7 +51,10 @@ def notes(frame: Any, logical_date: date) -> list[str]:
 
 
 def build_suite(
-    logical_date: str | date, thresholds: GateThresholds | None = None, frame: Any = None
+    logical_date: str | date,
+    thresholds: GateThresholds | None = None,
+    frame: Any = None,
+    registry: Registry | None = None,
 ) -> gx.ExpectationSuite:
     """Build `marts.customer_segments`; coverage is critical only when segments are this date's."""
     day = parse_logical_date(logical_date)

@@ -1,6 +1,11 @@
-"""Suite `silver.ingestion`: per-source quarantine rate and row reconciliation from the manifests."""
+"""Suite `silver.ingestion`: per-source quarantine rate and row reconciliation from the manifests.
+
+The gate builds one row per active source of the registry that wrote a manifest for the date.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import great_expectations as gx
 import great_expectations.expectations as gxe
@@ -33,8 +38,11 @@ def ingestion_frame(counts: list[ManifestCounts]) -> pd.DataFrame:
     return frame
 
 
-def build_suite(max_quarantine_rate: float) -> gx.ExpectationSuite:
-    """Quarantine rate at most `max_quarantine_rate`; read = bronze + quarantined for every source."""
+def build_suite(max_quarantine_rate: float, sources: Sequence[str] = ()) -> gx.ExpectationSuite:
+    """Quarantine rate at most `max_quarantine_rate`; read = bronze + quarantined for every source.
+
+    sources: the active sources the rows come from (recorded in the suite's meta).
+    """
     return new_suite(
         SUITE_NAME,
         [
@@ -56,4 +64,5 @@ def build_suite(max_quarantine_rate: float) -> gx.ExpectationSuite:
             ),
         ],
         max_quarantine_rate=max_quarantine_rate,
+        sources=list(sources),
     )

@@ -9,6 +9,7 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 
 from customer_platform.contracts import CUSTOMER_FEATURES_CONTRACT
+from customer_platform.registry import Registry
 from expectations.common import GateThresholds, critical, new_suite, parse_logical_date, warning
 
 SUITE_NAME = "marts.customer_features"
@@ -45,7 +46,10 @@ NON_NEGATIVE = (
 
 
 def build_suite(
-    logical_date: str | date, thresholds: GateThresholds | None = None, frame: Any = None
+    logical_date: str | date,
+    thresholds: GateThresholds | None = None,
+    frame: Any = None,
+    registry: Registry | None = None,
 ) -> gx.ExpectationSuite:
     """Build `marts.customer_features`; `frame` (when given) adds not-null checks for extra columns."""
     day = parse_logical_date(logical_date)

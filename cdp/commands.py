@@ -1,0 +1,182 @@
+"""What the `cdp` commands do, as plain functions (the CLI in `cdp.cli` only parses arguments).
+
+Each returns a process exit code: 0 success, 1 a stage failed, 2 a bad argument.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from cdp.airflow_env import dags_test, init_airflow
+from cdp.backfill import airflow_runner, backfill, date_range, in_process_runner
+from cdp.summary import collect_summary, format_summary
+from customer_platform.config import Settings, get_settings, parse_iso_date
+from customer_platform.registry import get_registry
+from customer_platform.warehouse import dbt_manifest_path
+
+NIGHTLY_DAG = "customer_platform_nightly"
+
+
+def check_logical_date(value: str, settings: Settings | None = None) -> str:
+    """A nightly logical date: strictly YYYY-MM-DD and not before CDP_START_DATE; ValueError otherwise."""
+    settings = settings or get_settings()
+    day = parse_iso_date(value, "the logical date")
+    if day < parse_iso_date(settings.start_date, "CDP_START_DATE"):
+        raise ValueError(
+            f"{value} is before the pipeline's start date {settings.start_date} (CDP_START_DATE): "
+            "the nightly DAG has no run for it"
+        )
+    return value
+
+
+def landing_has_data(settings: Settings | None = None) -> bool:
+    """Whether anything but the ground truth has landed."""
+    landing = (settings or get_settings()).landing_dir
+    return landing.exists() and any(p for p in landing.iterdir() if p.name != "_truth")
+
+
+def landing_dates(settings: Settings | None = None) -> list[str]:
+    """Every delivery date of an active source under the landing folder, sorted."""
+    settings = settings or get_settings()
+    landing = settings.landing_dir
+    dates = {
+        p.name for source in get_registry(settings).active for p in (landing / source).glob("*") if p.is_dir()
+    }
+    return sorted(dates)
+
+
+def generate_demo(customers: int, start: str, end: str, seed: int, force: bool = False) -> int:
+    """Generate the synthetic landing drops (delegates to `datagen`)."""
+    from datagen.cli import main as datagen_main
+
+    argv = ["generate", "--customers", str(customers), "--start", start, "--end", end, "--seed", str(seed)]
+    return datagen_main([*argv, "--force"] if force else argv)
+
+
+def initial_load(until: str, stop_spark: bool) -> int:
+    """Ingest the landing dates before `until` not ingested yet.
+
+    stop_spark: free the JVM afterwards (before Airflow starts its own Spark for the nightly run).
+    """
+    from spark_jobs.ingest import ingest_dates
+
+    settings = get_settings()
+    dates = [d for d in landing_dates(settings) if d < until]
+    pending = {
+        source: [d for d in dates if not settings.manifest_path(source, d).exists()]
+        for source in get_registry(settings).active
+    }
+    if not any(pending.values()):
+        print(f"initial load: all {len(dates)} dates before {until} already ingested")
+        return 0
+    from spark_jobs.session import get_spark
+
+    try:
+        for source, todo in pending.items():
+            if not todo:
+                continue
+            started = time.monotonic()
+            manifests = ingest_dates(source, todo, run_id=f"initial_load__{until}")
+            rows = sum(int(m.get("rows_read", 0)) for m in manifests)
+            seconds = time.monotonic() - started
+            print(
+                f"initial load: {source}: {len(todo)} dates, {rows:,} rows in {seconds:.1f} s "
+                f"({rows / max(seconds, 1e-9):,.0f} rows/s)"
+            )
+    finally:
+        if stop_spark:
+            get_spark().stop()
+    return 0
+
+
+def ensure_demo_data(settings: Settings) -> int:
+    """Generate the demo dataset unless landing data is already there."""
+    if landing_has_data(settings):
+        print(f"reusing landing data under {settings.landing_dir}")
+        return 0
+    print(
+        f"generating the demo dataset ({settings.demo_customers:,} customers, "
+        f"{settings.demo_start_date}..{settings.demo_end_date}) under {settings.landing_dir}"
+    )
+    return generate_demo(
+        settings.demo_customers, settings.demo_start_date, settings.demo_end_date, settings.seed
+    )
+
+
+def run_date(logical_date: str) -> int:
+    """The main job: demo data if absent, history load, then the nightly DAG for the date.
+
+    Success only when the DAG run finished with every task instance done: a run that created
+    no task (or left one unfinished) fails loudly.
+    """
+    settings = get_settings()
+    check_logical_date(logical_date, settings)
+    started = time.monotonic()
+    if ensure_demo_data(settings) != 0 or initial_load(logical_date, stop_spark=True) != 0:
+        return 1
+    init_airflow(settings)
+    print(f"running {NIGHTLY_DAG} for {logical_date} (airflow dags test)")
+    result = dags_test(NIGHTLY_DAG, logical_date, settings)
+    problem = result.problem()
+    if problem:
+        tail = result.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-80:]
+        print("\n".join(tail), file=sys.stderr)
+        print(
+            f"\n{problem}. Full log: {result.log_path}; "
+            f"failure records: {settings.run_summaries_dir / 'failures.jsonl'}",
+            file=sys.stderr,
+        )
+        return result.code or 1
+    print()
+    print(format_summary(collect_summary(logical_date)))
+    print(f"\n{len(result.task_states)} tasks succeeded; finished in {time.monotonic() - started:.0f} s")
+    return 0
+
+
+def backfill_window(start: str, end: str, in_process: bool) -> int:
+    """Run the nightly pipeline for every date from start to end, oldest first; stop at the first failure."""
+    settings = get_settings()
+    try:
+        dates = date_range(start, end)
+    except ValueError as exc:
+        print(f"cdp backfill: argument --end: {exc}", file=sys.stderr)
+        return 2
+    check_logical_date(start, settings)
+    # Dates before the window that were delivered but never ingested are history for it.
+    if initial_load(start, stop_spark=not in_process) != 0:
+        return 1
+    if not in_process:
+        init_airflow(settings)
+    runner = in_process_runner if in_process else airflow_runner
+    print(f"backfilling {NIGHTLY_DAG} for {len(dates)} dates, {start}..{end}")
+    started = time.monotonic()
+    result = backfill(start, end, runner)
+    for ds, code in result.codes.items():
+        print(f"  {ds}: {'success' if code == 0 else f'failed (exit {code})'}")
+    if not result.ok:
+        print(
+            f"backfill stopped at {result.failed_date}; not run: {', '.join(result.skipped) or 'none'}. "
+            f"Failure records: {settings.run_summaries_dir / 'failures.jsonl'}. After repairing, resume with "
+            f"`cdp backfill --start {result.failed_date} --end {end}`.",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"backfill finished in {time.monotonic() - started:.0f} s")
+    return 0
+
+
+def prepare_airflow() -> int:
+    """Metadata database, warehouse pool and dbt manifest: what Airflow needs before it parses the DAGs."""
+    settings = get_settings()
+    init_airflow(settings)
+    print(f"Airflow metadata under {settings.airflow_home}; dbt manifest {dbt_manifest_path(settings)}")
+    return 0
+
+
+def config_lines(settings: Settings | None = None) -> list[str]:
+    """`key = value` for every setting, then the active sources the registry resolved."""
+    settings = settings or get_settings()
+    lines = [f"{key} = {value}" for key, value in settings.describe().items()]
+    lines.append(f"active_sources = {','.join(get_registry(settings).active)}")
+    return lines

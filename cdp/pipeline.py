@@ -1,0 +1,216 @@
+"""The nightly pipeline, defined once: its stages in order.
+
+Three runners read `NIGHTLY` and nothing else decides the sequence:
+- the Airflow DAG `customer_platform_nightly` wires one task per stage (a task group with
+  one task per active source for per-source stages, a Cosmos task group for the dbt
+  project), in this order, with the stage's pool, retries and outlets;
+- `cdp.backfill.run_nightly_in_process` calls the stages in order without Airflow;
+- `bench.stages` times each stage with the same calls.
+
+A stage's `name` is its task id in the DAG (the group id for per-source and dbt stages);
+per-source tasks are `<name>.<name>_<source>`. Every stage body takes the logical date and
+the run id (and the source for per-source stages) and returns something small for XCom.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cdp import tasks
+from customer_platform.config import Settings, get_settings, parse_iso_date
+from customer_platform.registry import Registry, get_registry
+from customer_platform.warehouse import dbt_build, dbt_env, dbt_manifest_path
+
+#: Tables the marts gate and the segmentation publish (Assets other DAGs can wait on).
+FEATURES_TABLE = "marts.customer_features"
+SEGMENTS_TABLE = "marts.customer_segments"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of the nightly pipeline and how Airflow runs it.
+
+    body: `(ds, run_id)`, or `(source, ds, run_id)` when `per_source`.
+    dbt_project: in the DAG, rendered by Cosmos as one task per dbt node; elsewhere `body` runs one `dbt build`.
+    writes_warehouse: opens the DuckDB warehouse for writing, so it takes the one-slot pool.
+    outlets: warehouse tables the stage publishes; `silver_outlet`: a per-source stage publishes the source's silver table.
+    retries: None keeps the DAG's default retries.
+    """
+
+    name: str
+    label: str
+    body: Callable[..., Any]
+    doc: str
+    per_source: bool = False
+    dbt_project: bool = False
+    writes_warehouse: bool = False
+    outlets: tuple[str, ...] = ()
+    silver_outlet: bool = False
+    retries: int | None = None
+
+    def task_id(self, source: str | None = None) -> str:
+        """Task id inside the stage's group (per-source) or the stage's own task id."""
+        return f"{self.name}_{source}" if self.per_source else self.name
+
+    def label_for(self, source: str | None = None) -> str:
+        """Human name of one run of the stage (`ingest web_orders`, `dbt build`)."""
+        return f"{self.label} {source}" if self.per_source else self.label
+
+    def outlet_uris(self, source: str | None = None, registry: Registry | None = None) -> list[str]:
+        """Asset URIs the stage (for `source`, when per source) publishes."""
+        uris = [tasks.warehouse_asset_uri(table) for table in self.outlets]
+        if self.silver_outlet and source is not None:
+            uris.append(tasks.silver_asset_uri((registry or get_registry()).silver_tables[source]))
+        return uris
+
+    def run(self, ds: str, run_id: str, source: str | None = None) -> Any:
+        """Call the stage body for one logical date (and source)."""
+        if self.per_source:
+            if source is None:
+                raise ValueError(f"stage {self.name} runs per source: name the source")
+            return self.body(source, ds, run_id)
+        return self.body(ds, run_id)
+
+
+def _sweep_erased(ds: str, run_id: str) -> dict[str, Any]:
+    return tasks.run_erasure_sweep(ds)
+
+
+def _silver_gate(ds: str, run_id: str) -> dict[str, Any]:
+    return tasks.run_quality_gate("silver", ds, run_id)
+
+
+def _build_warehouse(ds: str, run_id: str) -> dict[str, str]:
+    dbt_build(ds)
+    return {"logical_date": ds}
+
+
+def _marts_gate(ds: str, run_id: str) -> dict[str, Any]:
+    return tasks.run_quality_gate("marts", ds, run_id)
+
+
+def _segment_customers(ds: str, run_id: str) -> dict[str, Any]:
+    return tasks.run_segmentation(ds)
+
+
+def _summarise_run(ds: str, run_id: str) -> str:
+    return tasks.write_run_summary(ds, run_id)
+
+
+NIGHTLY: tuple[Stage, ...] = (
+    Stage(
+        "ingest",
+        "ingest",
+        tasks.run_ingestion,
+        "Spark: the source's drop → bronze, quarantine, silver.",
+        per_source=True,
+        silver_outlet=True,
+    ),
+    Stage(
+        "sweep_erased",
+        "erasure sweep",
+        _sweep_erased,
+        "Removes erased (suppressed) people from the date's landing, bronze and quarantine.",
+    ),
+    Stage(
+        "silver_gate",
+        "silver gate",
+        _silver_gate,
+        "Great Expectations gate on the date's silver partitions.",
+        retries=0,
+    ),
+    Stage(
+        "dbt",
+        "dbt build",
+        _build_warehouse,
+        "The dbt project on DuckDB: staging → identity resolution → marts.",
+        dbt_project=True,
+        writes_warehouse=True,
+        retries=1,
+    ),
+    Stage(
+        "marts_gate",
+        "marts gate",
+        _marts_gate,
+        "Great Expectations gate on the marts.",
+        writes_warehouse=True,
+        outlets=(FEATURES_TABLE,),
+        retries=0,
+    ),
+    Stage(
+        "segment_customers",
+        "scoring + write-back",
+        _segment_customers,
+        "Champion scoring and write-back of segments.",
+        writes_warehouse=True,
+        outlets=(SEGMENTS_TABLE,),
+    ),
+    Stage(
+        "summarise_run",
+        "run summary",
+        _summarise_run,
+        "Writes the run summary (rows per layer, warnings, segments).",
+        retries=0,
+    ),
+)
+
+
+def get_stage(name: str) -> Stage:
+    """The nightly stage called `name`; KeyError names the stages."""
+    for stage in NIGHTLY:
+        if stage.name == name:
+            return stage
+    raise KeyError(f"no nightly stage {name!r}; stages: {', '.join(s.name for s in NIGHTLY)}")
+
+
+def run_stage(name: str, ds: str | None, run_id: str | None, source: str | None = None) -> Any:
+    """What a nightly DAG task runs: the stage `name` for the logical date (and source)."""
+    if not ds:
+        raise ValueError("logical date (ds) is required")
+    return get_stage(name).run(ds, run_id or f"manual__{ds}", source)
+
+
+def task_ids(registry: Registry | None = None) -> list[str]:
+    """The DAG's non-dbt task ids in pipeline order (dbt node tasks are `dbt.*`, from the manifest)."""
+    registry = registry or get_registry()
+    ids: list[str] = []
+    for stage in NIGHTLY:
+        if stage.per_source:
+            ids += [f"{stage.name}.{stage.task_id(source)}" for source in registry.active]
+        elif not stage.dbt_project:
+            ids.append(stage.name)
+    return ids
+
+
+def dag_start_date(settings: Settings | None = None) -> datetime:
+    """The nightly DAG's start_date: CDP_START_DATE at midnight UTC."""
+    settings = settings or get_settings()
+    day = parse_iso_date(settings.start_date, "CDP_START_DATE")
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def cosmos_env(settings: Settings | None = None) -> dict[str, str]:
+    """Environment of the Cosmos dbt tasks: `dbt_env` with the templated logical date and the active sources.
+
+    dbt's target and log paths are left to Cosmos (a temporary copy per task), so a task never
+    rewrites the manifest the DAG is rendered from while a DAG processor reads it.
+    """
+    env = dbt_env("{{ ds }}", settings or get_settings())
+    for key in ("DBT_TARGET_PATH", "DBT_LOG_PATH"):
+        env.pop(key, None)
+    return env
+
+
+def require_dbt_manifest(settings: Settings | None = None) -> Path:
+    """The dbt manifest the DAG is rendered from; FileNotFoundError saying how to write it when missing."""
+    path = dbt_manifest_path(settings or get_settings())
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"the dbt manifest {path} is missing: run `cdp init` (or `cdp run` / `cdp backfill`), which parses "
+            "the dbt project with the active sources, before Airflow parses customer_platform_nightly"
+        )
+    return path
