@@ -269,15 +269,16 @@ def _add_dbt_detail(recorder: StageRecorder, stage: Stage, phase: str) -> None:
 
 def init_model_store(recorder: StageRecorder) -> None:
     """Create the MLflow store and experiment (a one-time schema migration on a new SQLite store)."""
-    from models.registry import configure_mlflow
+    from models.segmentation.registered_model import EXPERIMENT_NAME
+    from models.tracking import configure_mlflow
 
     with recorder.measure("mlflow store init", "initial"):
-        configure_mlflow()
+        configure_mlflow(EXPERIMENT_NAME)
 
 
 def train_models(recorder: StageRecorder, logical_date: str) -> dict[str, Any]:
     """Model selection, MLflow logging and registration (the first night's `run_nightly` does the same)."""
-    from models.training import train
+    from models.segmentation.training import train
 
     with recorder.measure("training (selection)", "initial") as stage:
         result = train(logical_date)

@@ -58,11 +58,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; exit code 0 on success, 2 on bad arguments (argparse)."""
     args = build_parser().parse_args(argv)
     if args.command == "train":
-        from models.training import train
+        from models.segmentation.training import train
 
         result = train(args.date, promote=not args.no_promote).summary()
     elif args.command == "score":
-        from models.scoring import score
+        from models.segmentation.scoring import score
 
         result = score(args.date, args.model_uri).__dict__
     elif args.command == "nightly":

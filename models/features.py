@@ -1,18 +1,10 @@
 """The feature table contract as `models/` reads it, and the read itself.
 
-Column names follow `docs/contracts.md` (`marts.customer_features`). The clustering
-uses one column per behavioural dimension: recency, frequency, spend, basket size,
-tenure, web activity, email responsiveness and discount affinity. Demographics describe
-segments in the profile but do not shape them. Left out because they repeat a dimension
-that is already in (standard scaling gives every column equal weight, so a dimension
-measured three times would count three times): the r/f/m scores and the engagement
-score; `product_views` and `add_to_carts` (follow `sessions`); `email_click_rate`
-(clicks follow opens); `days_since_last_engagement` (the nearer of order recency and
-web/email activity). Also out: `emails_sent`, the business's send volume rather than the
-customer's behaviour, and `return_rate`, a share of order lines that is 0 for most
-customers and swings by whole tenths for those with a handful of lines. On the default
-demo data the trimmed set lifts the agreement with the planted archetypes from an ARI
-of 0.26 to 0.62 (README, segmentation); every column stays in the segment profile.
+Column names follow `docs/contracts.md` (`marts.customer_features`). Every model family
+reads this one table and picks its own inputs from it (segmentation:
+`models.segmentation.pipeline.CLUSTER_FEATURES`); what the columns are, how the table is
+read for one logical date, its data version (hash) and the seeded evaluation sample are
+shared.
 """
 
 from __future__ import annotations
@@ -36,18 +28,6 @@ FEATURE_COLUMNS: tuple[str, ...] = CUSTOMER_FEATURE_COLUMNS
 
 #: All contract columns of the table, in order.
 CONTRACT_COLUMNS: tuple[str, ...] = (KEY_COLUMN, "logical_date", *FEATURE_COLUMNS)
-
-#: Inputs of the segmentation model (its MLflow signature).
-CLUSTER_FEATURES: tuple[str, ...] = (
-    "recency_days",
-    "frequency",
-    "monetary",
-    "avg_order_value",
-    "tenure_days",
-    "sessions",
-    "email_open_rate",
-    "share_outlet",
-)
 
 #: Heavy-tailed money, count and day columns: log1p before scaling.
 LOG_FEATURES: tuple[str, ...] = (

@@ -1,57 +1,44 @@
-"""When a challenger replaces the champion.
+"""Promotion for every model family: the decision's shape, its gating, and moving the aliases.
 
-Rule (both must hold, measured on the same evaluation sample in the challenger's scaled
-space):
-1. quality: challenger silhouette >= champion silhouette - `silhouette_tolerance`;
-2. stability: adjusted Rand index between the two models' assignments >= `min_stability_ari`,
-   so marketing audiences do not churn wholesale on a retrain.
+Each family supplies its own rule (segmentation: `models.segmentation.promotion_rule`)
+comparing a challenger with the champion; this module decides what happens around it
+(the first version always becomes champion; promotion can be switched off) and applies
+the outcome to the registry's aliases.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-from sklearn.metrics import adjusted_rand_score
-
-SILHOUETTE_TOLERANCE = 0.02
-MIN_STABILITY_ARI = 0.5
+from models.registry import CHALLENGER, CHAMPION, clear_alias, set_alias
 
 
 @dataclass(frozen=True)
 class PromotionDecision:
-    """Outcome of `should_promote`, with the reason in words for logs and MLflow tags."""
+    """Outcome of a promotion rule, with the reason in words for logs and MLflow tags."""
 
     promote: bool
     reason: str
 
 
-def should_promote(
-    challenger_silhouette: float,
-    champion_silhouette: float,
-    stability_ari: float,
-    silhouette_tolerance: float = SILHOUETTE_TOLERANCE,
-    min_stability_ari: float = MIN_STABILITY_ARI,
-) -> PromotionDecision:
-    """Apply the promotion rule of this module; pure."""
-    floor = champion_silhouette - silhouette_tolerance
-    if challenger_silhouette < floor:
-        return PromotionDecision(
-            False,
-            f"silhouette {challenger_silhouette:.4f} < champion {champion_silhouette:.4f} - {silhouette_tolerance}",
-        )
-    if stability_ari < min_stability_ari:
-        return PromotionDecision(False, f"stability ARI {stability_ari:.4f} < {min_stability_ari}")
-    return PromotionDecision(
-        True,
-        f"silhouette {challenger_silhouette:.4f} >= {floor:.4f} and stability ARI {stability_ari:.4f} >= {min_stability_ari}",
-    )
+def decide_promotion(rule_decision: PromotionDecision | None, allowed: bool = True) -> PromotionDecision:
+    """The decision for a newly registered version; pure.
+
+    rule_decision: the family rule's verdict against the champion, None when there is no
+    champion yet (the first version is promoted whatever `allowed` says). allowed: False
+    registers an eligible version as challenger only.
+    """
+    if rule_decision is None:
+        return PromotionDecision(True, "first version: no champion yet")
+    if not allowed and rule_decision.promote:
+        return PromotionDecision(False, f"eligible but promotion disabled ({rule_decision.reason})")
+    return rule_decision
 
 
-def stability_ari(labels_a: np.ndarray, labels_b: np.ndarray) -> float:
-    """Adjusted Rand index between two assignments of the same customers."""
-    if len(labels_a) != len(labels_b):
-        raise ValueError(f"assignments differ in length: {len(labels_a)} != {len(labels_b)}")
-    if len(labels_a) == 0:
-        return float("nan")
-    return float(adjusted_rand_score(labels_a, labels_b))
+def apply_promotion(model_name: str, version: str, decision: PromotionDecision) -> None:
+    """Promoted: `version` becomes champion and the challenger alias is cleared; else it is the challenger."""
+    if decision.promote:
+        set_alias(CHAMPION, version, model_name)
+        clear_alias(CHALLENGER, model_name)
+    else:
+        set_alias(CHALLENGER, version, model_name)

@@ -1,7 +1,8 @@
-"""MLflow plumbing: tracking URI and experiment from settings, the registered model, aliases.
+"""The MLflow model registry for every model family: log and register, aliases, load.
 
 Aliases, not stages: `champion` is what scoring uses, `challenger` marks the latest
-trained version that has not (yet) been promoted.
+trained version that has not (yet) been promoted. Functions take the registered model's
+name; each family keeps its own name (e.g. `models.segmentation.registered_model`).
 """
 
 from __future__ import annotations
@@ -9,51 +10,39 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Iterator, Sequence
+from importlib.metadata import version as installed_version
 from typing import Any
 
 import mlflow
+import mlflow.sklearn
+import pandas as pd
 from mlflow import MlflowClient
 from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
+from mlflow.models import infer_signature
+from sklearn.pipeline import Pipeline
 
-from customer_platform.config import get_settings
-
-MODEL_NAME = "customer_segmentation"
-EXPERIMENT_NAME = "customer_segmentation"
 CHAMPION = "champion"
 CHALLENGER = "challenger"
-CHAMPION_URI = f"models:/{MODEL_NAME}@{CHAMPION}"
+#: Pinned into every logged model's requirements (a family passes its extra libraries).
+BASE_PACKAGES = ("mlflow", "scikit-learn", "numpy", "pandas", "scipy", "skops")
 _ALLOW_LOAD_ENV = "MLFLOW_ALLOW_PICKLE_DESERIALIZATION"
 _MODEL_URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/]+)|/(?P<version>\d+))$")
 
 
-def _artifact_location(root: str) -> str:
-    return root if "://" in root else Path(root).resolve().as_uri()
+def alias_uri(name: str, alias: str) -> str:
+    """`models:/<name>@<alias>`: what consumers load (it follows promotions)."""
+    return f"models:/{name}@{alias}"
 
 
-def configure_mlflow() -> str:
-    """Point MLflow at the configured tracking URI and return the experiment id.
-
-    The experiment is created on first use; with a local backend its artifacts live
-    under `settings.mlflow_artifact_root`, a tracking server keeps its own default.
-    """
-    settings = get_settings()
-    uri = settings.mlflow_tracking_uri
-    mlflow.set_tracking_uri(uri)
-    mlflow.set_registry_uri(uri)
-    client = MlflowClient()
-    experiment = client.get_experiment_by_name(EXPERIMENT_NAME)
-    if experiment is not None:
-        return experiment.experiment_id
-    is_local = uri.startswith(("sqlite:", "file:")) or "://" not in uri
-    location = _artifact_location(settings.mlflow_artifact_root) if is_local else None
-    return client.create_experiment(EXPERIMENT_NAME, artifact_location=location)
+def version_uri(version: ModelVersion) -> str:
+    """Immutable URI of one version (an alias may move while a run is in flight)."""
+    return f"models:/{version.name}/{version.version}"
 
 
-def alias_version(alias: str, name: str = MODEL_NAME) -> ModelVersion | None:
-    """The model version behind `alias`, or None when the model or alias does not exist."""
+def alias_version(alias: str, name: str) -> ModelVersion | None:
+    """The version of model `name` behind `alias`, or None when the model or alias does not exist."""
     try:
         return MlflowClient().get_model_version_by_alias(name, alias)
     except MlflowException as exc:
@@ -77,9 +66,16 @@ def resolve_model_version(model_uri: str) -> ModelVersion:
     return MlflowClient().get_model_version(match["name"], match["version"])
 
 
-def version_uri(version: ModelVersion) -> str:
-    """Immutable URI of one version (an alias may move while a run is in flight)."""
-    return f"models:/{version.name}/{version.version}"
+def set_alias(alias: str, version: ModelVersion | str, name: str) -> None:
+    """Point `alias` of model `name` at `version`."""
+    number = version.version if isinstance(version, ModelVersion) else str(version)
+    MlflowClient().set_registered_model_alias(name, alias, number)
+
+
+def clear_alias(alias: str, name: str) -> None:
+    """Remove `alias` of model `name` if it is set."""
+    with contextlib.suppress(MlflowException):
+        MlflowClient().delete_registered_model_alias(name, alias)
 
 
 @contextlib.contextmanager
@@ -97,29 +93,56 @@ def _trusted_registry_load() -> Iterator[None]:
         os.environ.pop(_ALLOW_LOAD_ENV, None)
 
 
-def load_pipeline(version: ModelVersion):
+def load_pipeline(version: ModelVersion) -> Pipeline:
     """Load the scikit-learn pipeline of a registered version."""
-    import mlflow.sklearn
-
     with _trusted_registry_load():
         return mlflow.sklearn.load_model(version_uri(version))
 
 
-def load_segment_metadata(version: ModelVersion) -> dict[str, Any]:
-    """The segment table (ids, personas, centroids) stored in the model's metadata."""
-    metadata = mlflow.models.get_model_info(version_uri(version)).metadata or {}
-    if "segments" not in metadata:
-        raise LookupError(f"{version_uri(version)} carries no segment metadata")
-    return metadata
+def load_model_metadata(version: ModelVersion) -> dict[str, Any]:
+    """The metadata dict logged with a version (empty when it has none)."""
+    return mlflow.models.get_model_info(version_uri(version)).metadata or {}
 
 
-def set_alias(alias: str, version: ModelVersion | str, name: str = MODEL_NAME) -> None:
-    """Point `alias` at `version`."""
-    number = version.version if isinstance(version, ModelVersion) else str(version)
-    MlflowClient().set_registered_model_alias(name, alias, number)
+def pip_requirements(packages: Sequence[str] = BASE_PACKAGES) -> list[str]:
+    """`package==installed version` for each package."""
+    # Explicit pins: MLflow's import-sniffing inference is slow and picks up test tooling.
+    return [f"{package}=={installed_version(package)}" for package in packages]
 
 
-def clear_alias(alias: str, name: str = MODEL_NAME) -> None:
-    """Remove `alias` if it is set."""
-    with contextlib.suppress(MlflowException):
-        MlflowClient().delete_registered_model_alias(name, alias)
+def skops_trusted_types(pipeline: Pipeline) -> list[str] | None:
+    """This package's own estimator types in `pipeline`, for MLflow's skops serialisation.
+
+    skops loads only types it trusts; trusting ours (e.g. the sample-fitted clusterers) and
+    nothing else keeps any foreign type a load error.
+    """
+    import skops.io
+
+    untrusted = skops.io.get_untrusted_types(data=skops.io.dumps(pipeline))
+    return [name for name in untrusted if name.startswith("models.")] or None
+
+
+def log_and_register_model(
+    pipeline: Pipeline,
+    inputs: pd.DataFrame,
+    outputs: Any,
+    model_name: str,
+    metadata: dict[str, Any],
+    packages: Sequence[str] = BASE_PACKAGES,
+) -> str:
+    """Log `pipeline` to the active run as `model` and register it as `model_name`; returns the version.
+
+    inputs / outputs: the model's inputs and predictions (their first rows give the
+    signature and input example). metadata: family-specific facts stored with the model.
+    """
+    info = mlflow.sklearn.log_model(
+        pipeline,
+        name="model",
+        signature=infer_signature(inputs.head(100), outputs[:100]),
+        input_example=inputs.head(5),
+        registered_model_name=model_name,
+        metadata=metadata,
+        pip_requirements=pip_requirements(packages),
+        skops_trusted_types=skops_trusted_types(pipeline),
+    )
+    return str(info.registered_model_version)

@@ -1,38 +1,26 @@
-"""The promotion rule is a pure function: it both promotes and refuses."""
+"""Promotion gating shared by every family: first version, the family's verdict, switched off."""
 
 from __future__ import annotations
 
-import numpy as np
-import pytest
+from models.promotion import PromotionDecision, decide_promotion
 
-from models.promotion import should_promote, stability_ari
-
-
-def test_promotes_when_quality_holds_and_assignments_are_stable():
-    decision = should_promote(challenger_silhouette=0.50, champion_silhouette=0.51, stability_ari=0.8)
-    assert decision.promote
-    assert "stability ARI" in decision.reason
+PASS = PromotionDecision(True, "rule holds")
+FAIL = PromotionDecision(False, "rule fails")
 
 
-def test_tolerance_boundary_is_inclusive():
-    assert should_promote(0.48, 0.50, 0.5, silhouette_tolerance=0.02).promote
+def test_first_version_is_promoted_even_when_promotion_is_off():
+    for allowed in (True, False):
+        decision = decide_promotion(None, allowed=allowed)
+        assert decision.promote and "first version" in decision.reason
 
 
-def test_refuses_a_worse_silhouette():
-    decision = should_promote(challenger_silhouette=0.45, champion_silhouette=0.50, stability_ari=0.95)
+def test_the_family_verdict_decides_when_promotion_is_on():
+    assert decide_promotion(PASS) is PASS
+    assert decide_promotion(FAIL) is FAIL
+
+
+def test_switched_off_holds_an_eligible_version_and_says_why():
+    decision = decide_promotion(PASS, allowed=False)
     assert not decision.promote
-    assert "silhouette" in decision.reason
-
-
-def test_refuses_unstable_assignments_even_when_better():
-    decision = should_promote(challenger_silhouette=0.70, champion_silhouette=0.50, stability_ari=0.3)
-    assert not decision.promote
-    assert "stability" in decision.reason
-
-
-def test_stability_ari_ignores_label_names():
-    a = np.array([0, 0, 1, 1, 2, 2])
-    assert stability_ari(a, np.array([5, 5, 3, 3, 9, 9])) == pytest.approx(1.0)
-    assert stability_ari(a, np.array([0, 1, 0, 1, 0, 1])) < 0.5
-    with pytest.raises(ValueError):
-        stability_ari(a, a[:3])
+    assert decision.reason == "eligible but promotion disabled (rule holds)"
+    assert decide_promotion(FAIL, allowed=False) is FAIL

@@ -105,7 +105,7 @@ def write_segment_rows(logical_date: str) -> None:
     import datetime as dt
 
     from customer_platform.warehouse import connect_readonly
-    from models.scoring import write_segments
+    from models.segmentation.scoring import write_segments
 
     con = connect_readonly()
     try:

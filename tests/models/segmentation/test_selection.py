@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from models.features import CLUSTER_FEATURES, LOG_FEATURES
-from models.pipeline import KMEANS, MINIBATCH_KMEANS, build_pipeline
-from models.selection import Candidate, SelectionConfig, choose_winner, select_model
+from models.features import LOG_FEATURES
+from models.segmentation.pipeline import CLUSTER_FEATURES, KMEANS, MINIBATCH_KMEANS, build_pipeline
+from models.segmentation.selection import Candidate, SelectionConfig, choose_winner, select_model
 
 FAST = SelectionConfig(k_min=3, k_max=6, algorithms=(KMEANS,), n_init=2)
 

@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from models.features import FEATURE_COLUMNS  # noqa: E402
-from models.selection import Candidate  # noqa: E402
+from models.segmentation.selection import Candidate  # noqa: E402
 
 PROFILE_CSV = "segment_profile.csv"
 HEATMAP_PNG = "segment_profile_heatmap.png"

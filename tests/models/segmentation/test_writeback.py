@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import models.scoring as scoring
-from models.scoring import SEGMENT_COLUMNS, stability_vs_previous, write_segments
+import models.segmentation.scoring as scoring
+from models.segmentation.scoring import SEGMENT_COLUMNS, stability_vs_previous, write_segments
 
 SEGMENTS = [
     {"segment_id": 0, "name": "High-value regulars", "description": "spends a lot"},
@@ -56,7 +56,22 @@ def warehouse(isolated_settings):
     return isolated_settings
 
 
+CONTRACT_COLUMNS = [
+    "unified_customer_id",
+    "segment_id",
+    "segment_name",
+    "segment_description",
+    "distance",
+    "model_name",
+    "model_version",
+    "mlflow_run_id",
+    "logical_date",
+    "assigned_at",
+]  # docs/contracts.md, marts.customer_segments
+
+
 def test_columns_are_the_contract(warehouse):
+    assert list(SEGMENT_COLUMNS) == CONTRACT_COLUMNS
     _write(_assignments())
     current = _read(warehouse, "marts.customer_segments")
     assert list(current.columns) == list(SEGMENT_COLUMNS)

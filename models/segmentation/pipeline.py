@@ -3,6 +3,19 @@
 Preprocessing lives inside the logged pipeline (log1p of heavy-tailed columns, then
 standard scaling), so consumers of `models:/customer_segmentation@champion` feed raw
 `marts.customer_features` columns and get cluster labels back.
+
+Inputs (`CLUSTER_FEATURES`): one column per behavioural dimension: recency, frequency,
+spend, basket size, tenure, web activity, email responsiveness and discount affinity.
+Demographics describe segments in the profile but do not shape them. Left out because they
+repeat a dimension that is already in (standard scaling gives every column equal weight,
+so a dimension measured three times would count three times): the r/f/m scores and the
+engagement score; `product_views` and `add_to_carts` (follow `sessions`);
+`email_click_rate` (clicks follow opens); `days_since_last_engagement` (the nearer of
+order recency and web/email activity). Also out: `emails_sent`, the business's send volume
+rather than the customer's behaviour, and `return_rate`, a share of order lines that is 0
+for most customers and swings by whole tenths for those with a handful of lines. On the
+default demo data the trimmed set lifts the agreement with the planted archetypes from an
+ARI of 0.26 to 0.62 (README, segmentation); every column stays in the segment profile.
 """
 
 from __future__ import annotations
@@ -15,8 +28,8 @@ from sklearn.mixture import GaussianMixture
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from models.candidates import AGGLOMERATIVE, DBSCAN_ALGORITHM, DensityOnSample, WardOnSample
-from models.features import CLUSTER_FEATURES, LOG_FEATURES
+from models.features import LOG_FEATURES
+from models.segmentation.candidates import AGGLOMERATIVE, DBSCAN_ALGORITHM, DensityOnSample, WardOnSample
 
 KMEANS = "kmeans"
 MINIBATCH_KMEANS = "minibatch_kmeans"
@@ -25,6 +38,18 @@ DBSCAN = DBSCAN_ALGORITHM
 ALGORITHMS = (KMEANS, MINIBATCH_KMEANS, GAUSSIAN_MIXTURE, AGGLOMERATIVE, DBSCAN)
 #: Fitted on the evaluation sample only (their cost grows with rows squared).
 SAMPLE_FITTED = (AGGLOMERATIVE, DBSCAN)
+
+#: Inputs of the segmentation model (its MLflow signature); see the module doc for the choice.
+CLUSTER_FEATURES: tuple[str, ...] = (
+    "recency_days",
+    "frequency",
+    "monetary",
+    "avg_order_value",
+    "tenure_days",
+    "sessions",
+    "email_open_rate",
+    "share_outlet",
+)
 
 
 def build_preprocessor(
@@ -111,15 +136,3 @@ def centers_in_original_units(preprocess: Pipeline, centers: np.ndarray) -> np.n
 def transformed_feature_names(preprocess: Pipeline) -> list[str]:
     """Column names of the scaled space, in order."""
     return list(preprocess.named_steps["columns"].get_feature_names_out())
-
-
-def skops_trusted_types(pipeline: Pipeline) -> list[str] | None:
-    """This package's own estimator types in `pipeline`, for MLflow's skops serialisation.
-
-    skops loads only types it trusts; trusting ours (the sample-fitted clusterers) and
-    nothing else keeps any foreign type a load error.
-    """
-    import skops.io
-
-    untrusted = skops.io.get_untrusted_types(data=skops.io.dumps(pipeline))
-    return [name for name in untrusted if name.startswith("models.")] or None

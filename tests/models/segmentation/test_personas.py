@@ -5,17 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from models.features import CLUSTER_FEATURES
-from models.personas import (
+from models.segmentation.personas import (
     base_name,
     initial_segment_ids,
     match_segment_ids,
     name_personas,
     population_reference,
 )
-from models.pipeline import KMEANS
-from models.selection import SelectionConfig, select_model
-from models.training import build_segment_table
+from models.segmentation.pipeline import CLUSTER_FEATURES, KMEANS
+from models.segmentation.selection import SelectionConfig, select_model
+from models.segmentation.training import build_segment_table
 
 REFERENCE = {
     "recency_days": 30.0,

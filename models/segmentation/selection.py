@@ -3,7 +3,7 @@
 Candidates: KMeans (MiniBatchKMeans above `minibatch_threshold` rows) and Gaussian
 mixtures for every k in the range, Ward agglomerative clustering for every k (fitted on
 the evaluation sample, one tree cut at each k), and one DBSCAN (fitted on the sample; it
-finds its own number of segments). See `models.candidates` for how the sample-fitted
+finds its own number of segments). See `models.segmentation.candidates` for how the sample-fitted
 ones are served to every row.
 
 Silhouette and the Dunn index are quadratic in rows, so every candidate is scored on one
@@ -37,10 +37,11 @@ from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
-from models.candidates import WardOnSample, separation_scores
-from models.features import CLUSTER_FEATURES, KEY_COLUMN, evaluation_sample_index
-from models.pipeline import (
+from models.features import KEY_COLUMN, evaluation_sample_index
+from models.segmentation.candidates import WardOnSample, separation_scores
+from models.segmentation.pipeline import (
     AGGLOMERATIVE,
+    CLUSTER_FEATURES,
     DBSCAN,
     GAUSSIAN_MIXTURE,
     KMEANS,

@@ -15,14 +15,14 @@ from mlflow import MlflowClient
 from sklearn.metrics import adjusted_rand_score
 
 from models.cli import main
-from models.features import CLUSTER_FEATURES
 from models.jobs import run_nightly, run_weekly
-from models.pipeline import AGGLOMERATIVE, DBSCAN, KMEANS
-from models.registry import CHALLENGER, CHAMPION, CHAMPION_URI, MODEL_NAME, alias_version
-from models.reports import ELBOW_PNG, HEATMAP_PNG, PROFILE_CSV, REPORT_HTML, SILHOUETTE_PNG
-from models.scoring import SEGMENT_COLUMNS, score
-from models.selection import SelectionConfig
-from models.training import train
+from models.registry import CHALLENGER, CHAMPION, alias_version, resolve_model_version
+from models.segmentation.pipeline import AGGLOMERATIVE, CLUSTER_FEATURES, DBSCAN, KMEANS
+from models.segmentation.registered_model import CHAMPION_URI, MODEL_NAME, load_segment_metadata
+from models.segmentation.reports import ELBOW_PNG, HEATMAP_PNG, PROFILE_CSV, REPORT_HTML, SILHOUETTE_PNG
+from models.segmentation.scoring import SEGMENT_COLUMNS, score
+from models.segmentation.selection import SelectionConfig
+from models.segmentation.training import train
 from tests.models.planted import make_planted_features, write_features_table
 
 DAY_1, DAY_2 = "2026-06-30", "2026-07-07"
@@ -143,7 +143,7 @@ def test_weekly_retrain_is_promoted_keeps_ids_and_logs_stability(second_week, fi
     trained, scored = second_week["trained"], second_week["scored"]
     assert trained["model_version"] == "2" and trained["is_champion"]
     assert trained["stability_ari"] >= 0.5
-    assert alias_version(CHAMPION).version in ("2", 2)
+    assert alias_version(CHAMPION, MODEL_NAME).version in ("2", 2)
     assert scored["stability_ari"] == pytest.approx(1.0) and scored["previous_logical_date"] == DAY_1
     metrics = MlflowClient().get_run(scored["score_run_id"]).data.metrics
     assert metrics["stability_ari_vs_previous_date"] == pytest.approx(1.0)
@@ -153,16 +153,14 @@ def test_weekly_retrain_is_promoted_keeps_ids_and_logs_stability(second_week, fi
 
 
 def train_segments(version):
-    from models.registry import load_segment_metadata, resolve_model_version
-
     return load_segment_metadata(resolve_model_version(f"models:/{MODEL_NAME}/{version}"))["segments"]
 
 
 def test_worse_challenger_is_registered_but_not_promoted(poor_challenger):
     assert not poor_challenger.is_champion
     assert "silhouette" in poor_challenger.decision
-    assert str(alias_version(CHAMPION).version) == "2"
-    assert str(alias_version(CHALLENGER).version) == poor_challenger.model_version == "3"
+    assert str(alias_version(CHAMPION, MODEL_NAME).version) == "2"
+    assert str(alias_version(CHALLENGER, MODEL_NAME).version) == poor_challenger.model_version == "3"
     run = MlflowClient().get_run(poor_challenger.run_id)
     assert run.data.metrics["promoted"] == 0.0 and "champion_silhouette" in run.data.metrics
 

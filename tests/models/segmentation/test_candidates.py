@@ -7,7 +7,8 @@ import pytest
 import skops.io
 from sklearn.metrics import silhouette_score
 
-from models.candidates import (
+from models.registry import skops_trusted_types
+from models.segmentation.candidates import (
     DensityOnSample,
     WardOnSample,
     dunn_index,
@@ -16,17 +17,16 @@ from models.candidates import (
     nearest_centroid,
     separation_scores,
 )
-from models.features import CLUSTER_FEATURES
-from models.pipeline import (
+from models.segmentation.pipeline import (
     AGGLOMERATIVE,
+    CLUSTER_FEATURES,
     DBSCAN,
     GAUSSIAN_MIXTURE,
     KMEANS,
     assemble_pipeline,
     build_preprocessor,
-    skops_trusted_types,
 )
-from models.selection import Candidate, SelectionConfig, choose_winner, fit_candidate
+from models.segmentation.selection import Candidate, SelectionConfig, choose_winner, fit_candidate
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +108,7 @@ def test_ward_fits_on_the_sample_and_serves_every_row(planted, scaled_planted):
     assert candidate.dunn > 0 and candidate.noise_share == 0.0
     # the logged model is saved with skops: our estimator must be a trusted type and round-trip
     trusted = skops_trusted_types(pipeline)
-    assert trusted == ["models.candidates.WardOnSample"]
+    assert trusted == ["models.segmentation.candidates.WardOnSample"]
     loaded = skops.io.loads(skops.io.dumps(pipeline), trusted=trusted)
     np.testing.assert_array_equal(loaded.predict(features), labels)
 
@@ -141,3 +141,18 @@ def test_winner_rule_orders_the_new_families():
     assert choose_winner([dbscan, mixture, ward, tied_kmeans], config) is tied_kmeans
     with pytest.raises(ValueError, match="two or more segments"):
         choose_winner([lone_dbscan], config)
+
+
+def test_versions_registered_under_the_old_module_path_still_load(planted, scaled_planted, monkeypatch):
+    # Versions registered before the move name `models.candidates.WardOnSample` in their skops
+    # file and trusted types; the `models.candidates` alias module keeps them loadable.
+    features, _ = planted
+    preprocess, scaled = scaled_planted
+    pipeline = assemble_pipeline(preprocess, WardOnSample(n_clusters=4).fit(scaled[::5]))
+    with monkeypatch.context() as patch:
+        patch.setattr(WardOnSample, "__module__", "models.candidates")
+        old_file = skops.io.dumps(pipeline)
+    assert skops.io.get_untrusted_types(data=old_file) == ["models.candidates.WardOnSample"]
+    loaded = skops.io.loads(old_file, trusted=["models.candidates.WardOnSample"])
+    assert isinstance(loaded.named_steps["cluster"], WardOnSample)
+    np.testing.assert_array_equal(loaded.predict(features), pipeline.predict(features))

@@ -17,21 +17,28 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from customer_platform.config import get_settings
 from models.features import KEY_COLUMN, load_features, parse_logical_date
-from models.pipeline import cluster_centers
-from models.promotion import stability_ari
-from models.registry import (
-    CHAMPION_URI,
-    configure_mlflow,
-    load_pipeline,
-    load_segment_metadata,
-    resolve_model_version,
+from models.registry import load_pipeline, resolve_model_version
+from models.segmentation.pipeline import cluster_centers
+from models.segmentation.promotion_rule import stability_ari
+from models.segmentation.registered_model import CHAMPION_URI, EXPERIMENT_NAME, load_segment_metadata
+from models.segmentation.training import segment_ids_for
+from models.tracking import configure_mlflow
+from models.writeback import (
+    LINEAGE_COLUMNS,
+    ModelLineage,
+    ensure_table,
+    replace_rows,
+    replace_table,
+    stage_rows,
+    table_exists,
+    warehouse_reader,
+    warehouse_transaction,
 )
-from models.training import segment_ids_for
 
 SEGMENTS_TABLE = "marts.customer_segments"
 HISTORY_TABLE = "marts.segment_history"
+_STAGING = "segments_staging"
 #: Columns of both tables (contract, docs/contracts.md) with their DuckDB types.
 SEGMENT_COLUMNS: dict[str, str] = {
     "unified_customer_id": "varchar",
@@ -39,11 +46,7 @@ SEGMENT_COLUMNS: dict[str, str] = {
     "segment_name": "varchar",
     "segment_description": "varchar",
     "distance": "double",
-    "model_name": "varchar",
-    "model_version": "integer",
-    "mlflow_run_id": "varchar",
-    "logical_date": "date",
-    "assigned_at": "timestamp",
+    **LINEAGE_COLUMNS,
 }
 
 
@@ -80,13 +83,8 @@ def assign_segments(pipeline: Pipeline, metadata: dict[str, Any], frame: pd.Data
 
 def previous_assignments(logical_date: dt.date) -> tuple[dt.date | None, pd.DataFrame]:
     """The latest history before `logical_date` (its newest model version), read-only."""
-    con = duckdb.connect(str(get_settings().warehouse_path), read_only=True)
-    try:
-        exists = con.execute(
-            "select count(*) from information_schema.tables where table_schema = 'marts' "
-            "and table_name = 'segment_history'"
-        ).fetchone()[0]
-        if not exists:
+    with warehouse_reader() as con:
+        if not table_exists(con, HISTORY_TABLE):
             return None, pd.DataFrame(columns=[KEY_COLUMN, "segment_id"])
         row = con.execute(
             f"select max(logical_date) from {HISTORY_TABLE} where logical_date < ?", [logical_date]
@@ -99,8 +97,6 @@ def previous_assignments(logical_date: dt.date) -> tuple[dt.date | None, pd.Data
             [row[0], row[0]],
         ).df()
         return row[0], frame
-    finally:
-        con.close()
 
 
 def stability_vs_previous(current: pd.DataFrame, previous: pd.DataFrame) -> tuple[float | None, int]:
@@ -112,15 +108,11 @@ def stability_vs_previous(current: pd.DataFrame, previous: pd.DataFrame) -> tupl
 
 
 def _replace_current(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(f"create or replace table {SEGMENTS_TABLE} as select * from segments_staging")
+    replace_table(con, SEGMENTS_TABLE, _STAGING)
 
 
 def _append_history(con: duckdb.DuckDBPyConnection, logical_date: dt.date, model_version: int) -> None:
-    con.execute(
-        f"delete from {HISTORY_TABLE} where logical_date = ? and model_version = ?",
-        [logical_date, model_version],
-    )
-    con.execute(f"insert into {HISTORY_TABLE} select * from segments_staging")
+    replace_rows(con, HISTORY_TABLE, _STAGING, {"logical_date": logical_date, "model_version": model_version})
 
 
 def write_segments(
@@ -138,44 +130,22 @@ def write_segments(
         [(int(s["segment_id"]), s["name"], s["description"]) for s in segments],
         columns=["segment_id", "segment_name", "segment_description"],
     )
-    ddl = ", ".join(f"{name} {kind}" for name, kind in SEGMENT_COLUMNS.items())
-    con = duckdb.connect(str(get_settings().warehouse_path))
-    try:
-        con.register("assignments_df", assignments)
-        con.register("personas_df", personas)
-        con.execute("begin transaction")
-        try:
-            con.execute("create schema if not exists marts")
-            con.execute(f"create table if not exists {HISTORY_TABLE} ({ddl})")
-            con.execute(
-                "create or replace temp table segments_staging as select "
-                "cast(a.unified_customer_id as varchar) as unified_customer_id, "
-                "cast(a.segment_id as integer) as segment_id, p.segment_name, p.segment_description, "
-                "cast(a.distance as double) as distance, cast($name as varchar) as model_name, "
-                "cast($version as integer) as model_version, cast($run as varchar) as mlflow_run_id, "
-                "cast($day as date) as logical_date, cast($at as timestamp) as assigned_at "
-                "from assignments_df a inner join personas_df p using (segment_id) order by a.unified_customer_id",
-                {
-                    "name": model_name,
-                    "version": model_version,
-                    "run": mlflow_run_id,
-                    "day": logical_date,
-                    "at": assigned_at,
-                },
-            )
-            staged = con.execute("select count(*) from segments_staging").fetchone()[0]
-            if staged != len(assignments):
-                raise RuntimeError(
-                    f"{len(assignments) - staged} assignments have a segment id without a persona"
-                )
-            _replace_current(con)
-            _append_history(con, logical_date, model_version)
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
-    finally:
-        con.close()
+    lineage = ModelLineage(model_name, model_version, mlflow_run_id, logical_date, assigned_at)
+    with warehouse_transaction({"assignments_df": assignments, "personas_df": personas}) as con:
+        ensure_table(con, HISTORY_TABLE, SEGMENT_COLUMNS)
+        staged = stage_rows(
+            con,
+            _STAGING,
+            "cast(a.unified_customer_id as varchar) as unified_customer_id, "
+            "cast(a.segment_id as integer) as segment_id, p.segment_name, p.segment_description, "
+            "cast(a.distance as double) as distance",
+            "from assignments_df a inner join personas_df p using (segment_id) order by a.unified_customer_id",
+            lineage,
+        )
+        if staged != len(assignments):
+            raise RuntimeError(f"{len(assignments) - staged} assignments have a segment id without a persona")
+        _replace_current(con)
+        _append_history(con, logical_date, model_version)
 
 
 def score(logical_date: str, model_uri: str = CHAMPION_URI) -> ScoreResult:
@@ -185,7 +155,7 @@ def score(logical_date: str, model_uri: str = CHAMPION_URI) -> ScoreResult:
     Stability (ARI vs the previous logical date's assignments) is logged to MLflow.
     """
     day = parse_logical_date(logical_date)
-    experiment_id = configure_mlflow()
+    experiment_id = configure_mlflow(EXPERIMENT_NAME)
     version = resolve_model_version(model_uri)
     metadata = load_segment_metadata(version)
     pipeline = load_pipeline(version)

@@ -3,7 +3,7 @@
 One MLflow parent run per training with a child run per candidate. The winning pipeline
 is logged with signature and input example and registered; the first version becomes
 `champion`, later versions become `challenger` and are promoted by
-`models.promotion.should_promote`.
+`models.segmentation.promotion_rule.should_promote` (aliases moved by `models.promotion`).
 """
 
 from __future__ import annotations
@@ -15,35 +15,26 @@ from pathlib import Path
 from typing import Any
 
 import mlflow
-import mlflow.sklearn
 import numpy as np
 import pandas as pd
 from mlflow.entities.model_registry import ModelVersion
-from mlflow.models import infer_signature
 
 from customer_platform.config import get_settings
 from models.features import feature_table_hash, load_features, parse_logical_date
-from models.personas import initial_segment_ids, match_segment_ids, name_personas, population_reference
-from models.pipeline import (
-    centers_in_original_units,
-    cluster_centers,
-    skops_trusted_types,
-    transformed_feature_names,
+from models.promotion import apply_promotion, decide_promotion
+from models.registry import CHAMPION, alias_version, load_pipeline, log_and_register_model
+from models.segmentation.personas import (
+    initial_segment_ids,
+    match_segment_ids,
+    name_personas,
+    population_reference,
 )
-from models.promotion import PromotionDecision, should_promote, stability_ari
-from models.registry import (
-    CHALLENGER,
-    CHAMPION,
-    MODEL_NAME,
-    alias_version,
-    clear_alias,
-    configure_mlflow,
-    load_pipeline,
-    load_segment_metadata,
-    set_alias,
-)
-from models.reports import write_training_artifacts
-from models.selection import Selection, SelectionConfig, sample_silhouette, select_model
+from models.segmentation.pipeline import centers_in_original_units, cluster_centers, transformed_feature_names
+from models.segmentation.promotion_rule import should_promote, stability_ari
+from models.segmentation.registered_model import EXPERIMENT_NAME, MODEL_NAME, load_segment_metadata
+from models.segmentation.reports import write_training_artifacts
+from models.segmentation.selection import Selection, SelectionConfig, sample_silhouette, select_model
+from models.tracking import configure_mlflow
 
 
 @dataclass(frozen=True)
@@ -68,13 +59,6 @@ class TrainResult:
     def summary(self) -> dict[str, Any]:
         """JSON-friendly summary (the CLI prints it; XCom can carry it)."""
         return {k: v for k, v in asdict(self).items() if k != "segments"}
-
-
-def _pip_requirements() -> list[str]:
-    # Explicit pins: MLflow's import-sniffing inference is slow and picks up test tooling.
-    from importlib.metadata import version
-
-    return [f"{p}=={version(p)}" for p in ("mlflow", "scikit-learn", "numpy", "pandas", "scipy", "skops")]
 
 
 def build_segment_table(
@@ -141,17 +125,6 @@ def _log_candidates(selection: Selection, seed: int, experiment_id: str) -> None
             mlflow.set_tag("chosen", str(candidate is selection.winner).lower())
 
 
-def _decide(
-    champion: ModelVersion | None, sil: float, champ_sil: float | None, ari: float | None, promote: bool
-) -> PromotionDecision:
-    if champion is None:
-        return PromotionDecision(True, "first version: no champion yet")
-    decision = should_promote(sil, champ_sil, ari)
-    if not promote and decision.promote:
-        return PromotionDecision(False, f"eligible but promotion disabled ({decision.reason})")
-    return decision
-
-
 def train(logical_date: str, config: SelectionConfig | None = None, promote: bool = True) -> TrainResult:
     """Select, log and register a segmentation model on one logical date's features.
 
@@ -160,11 +133,11 @@ def train(logical_date: str, config: SelectionConfig | None = None, promote: boo
     config = config or SelectionConfig()
     settings = get_settings()
     day = parse_logical_date(logical_date).isoformat()
-    experiment_id = configure_mlflow()
+    experiment_id = configure_mlflow(EXPERIMENT_NAME)
     frame = load_features(day)
     data_hash = feature_table_hash(frame)
     selection = select_model(frame, config, settings.seed)
-    champion = alias_version(CHAMPION)
+    champion = alias_version(CHAMPION, MODEL_NAME)
     previous = load_segment_metadata(champion) if champion else None
     segments = build_segment_table(selection, frame, config, previous)
     pipeline = selection.pipeline
@@ -176,7 +149,8 @@ def train(logical_date: str, config: SelectionConfig | None = None, promote: boo
     champ_sil, ari = (
         compare_with_champion(champion, selection, frame, sample_ids) if champion else (None, None)
     )
-    decision = _decide(champion, winner.silhouette, champ_sil, ari, promote)
+    rule_decision = should_promote(winner.silhouette, champ_sil, ari) if champion else None
+    decision = decide_promotion(rule_decision, allowed=promote)
 
     with mlflow.start_run(experiment_id=experiment_id, run_name=f"train-{day}") as run:
         mlflow.set_tags({"logical_date": day, "feature_table_hash": data_hash, "job": "train"})
@@ -224,27 +198,13 @@ def train(logical_date: str, config: SelectionConfig | None = None, promote: boo
             "logical_date": day,
             "feature_table_hash": data_hash,
         }
-        info = mlflow.sklearn.log_model(
-            pipeline,
-            name="model",
-            signature=infer_signature(inputs.head(100), labels[:100]),
-            input_example=inputs.head(5),
-            registered_model_name=MODEL_NAME,
-            metadata=metadata,
-            pip_requirements=_pip_requirements(),
-            skops_trusted_types=skops_trusted_types(pipeline),
-        )
-        version = str(info.registered_model_version)
+        version = log_and_register_model(pipeline, inputs, labels, MODEL_NAME, metadata)
         if champ_sil is not None:
             mlflow.log_metrics({"champion_silhouette": champ_sil, "stability_ari_vs_champion": ari})
         mlflow.log_metric("promoted", float(decision.promote))
         mlflow.set_tags({"promotion_decision": decision.reason, "model_version": version})
 
-    if decision.promote:
-        set_alias(CHAMPION, version)
-        clear_alias(CHALLENGER)
-    else:
-        set_alias(CHALLENGER, version)
+    apply_promotion(MODEL_NAME, version, decision)
     return TrainResult(
         logical_date=day,
         run_id=run.info.run_id,
