@@ -9,7 +9,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export DO_NOT_TRACK := 1
 export SPARK_LOCAL_IP ?= 127.0.0.1
 
-.PHONY: run test lint up down clean-data env check bench
+.PHONY: run test test-fast lint up down clean-data env check bench
 
 check:
 	@PYTHON=$(PYTHON) scripts/check_prereqs.sh
@@ -26,8 +26,13 @@ env: $(STAMP)
 run: $(STAMP)
 	$(BIN)/cdp run
 
+# The whole suite: every tier (unit, spark, dbt, airflow, e2e); see CONTRIBUTING.md.
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The unit tier only: no Spark session, no dbt build, no DAG run (a few minutes).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m unit
 
 SCALE ?= 10000
 bench: $(STAMP)

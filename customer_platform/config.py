@@ -21,36 +21,14 @@ SHIPPED_CONTRACTS_DIR = REPO_ROOT / "spark_jobs" / "contracts"
 
 #: Environment variables this module reads (docker-compose and .env.example use these names).
 ENV_VARS: tuple[str, ...] = (
-    "CDP_DATA_DIR",
-    "CDP_CONTRACTS_DIR",
-    "CDP_SOURCES",
-    "CDP_LANDING_DIR",
-    "CDP_LAKEHOUSE_DIR",
-    "CDP_WAREHOUSE_PATH",
-    "CDP_DQ_DIR",
-    "CDP_HASH_SALT",
-    "CDP_BASE_CURRENCY",
-    "CDP_MAX_QUARANTINE_RATE",
-    "CDP_RFM_WINDOW_DAYS",
-    "CDP_DEFAULT_LOGICAL_DATE",
-    "CDP_DEMO_CUSTOMERS",
-    "CDP_DEMO_START_DATE",
-    "CDP_DEMO_END_DATE",
-    "CDP_START_DATE",
-    "CDP_SEED",
-    "SPARK_MASTER",
-    "SPARK_DRIVER_MEMORY",
-    "SPARK_SHUFFLE_PARTITIONS",
-    "CDP_SPARK_JAVA_OPTIONS",
-    "CDP_SPARK_SUBMIT",
-    "MLFLOW_TRACKING_URI",
-    "MLFLOW_ARTIFACT_ROOT",
-    "AIRFLOW_HOME",
-    "DBT_PROFILES_DIR",
-    "DBT_THREADS",
-    "CDP_DBT_EXECUTION_MODE",
+    "CDP_DATA_DIR", "CDP_CONTRACTS_DIR", "CDP_SOURCES", "CDP_LANDING_DIR", "CDP_LAKEHOUSE_DIR",
+    "CDP_WAREHOUSE_PATH", "CDP_DQ_DIR", "CDP_HASH_SALT", "CDP_BASE_CURRENCY", "CDP_MAX_QUARANTINE_RATE",
+    "CDP_RFM_WINDOW_DAYS", "CDP_DEFAULT_LOGICAL_DATE", "CDP_DEMO_CUSTOMERS", "CDP_DEMO_START_DATE",
+    "CDP_DEMO_END_DATE", "CDP_START_DATE", "CDP_SEED", "SPARK_MASTER", "SPARK_DRIVER_MEMORY",
+    "SPARK_SHUFFLE_PARTITIONS", "CDP_SPARK_JAVA_OPTIONS", "CDP_SPARK_SUBMIT", "MLFLOW_TRACKING_URI",
+    "MLFLOW_ARTIFACT_ROOT", "AIRFLOW_HOME", "DBT_PROFILES_DIR", "DBT_THREADS", "CDP_DBT_EXECUTION_MODE",
     "CDP_DUCKDB_MEMORY_LIMIT",
-)
+)  # fmt: skip
 
 #: JVM flags of the Spark driver and executors. Parallel GC suits batch jobs on few cores
 #: (G1's concurrent threads compete with the tasks), and the second flag lets the JIT
@@ -185,13 +163,21 @@ class Settings:
         if self.demo_customers <= 0:
             raise ValueError(f"CDP_DEMO_CUSTOMERS must be positive, got {self.demo_customers}")
         if self.dbt_execution_mode not in {"watcher", "local"}:
-            raise ValueError(f"CDP_DBT_EXECUTION_MODE must be 'watcher' or 'local', got {self.dbt_execution_mode!r}")
+            raise ValueError(
+                f"CDP_DBT_EXECUTION_MODE must be 'watcher' or 'local', got {self.dbt_execution_mode!r}"
+            )
         if self.spark_submit not in {"auto", "always", "never"}:
-            raise ValueError(f"CDP_SPARK_SUBMIT must be 'auto', 'always' or 'never', got {self.spark_submit!r}")
+            raise ValueError(
+                f"CDP_SPARK_SUBMIT must be 'auto', 'always' or 'never', got {self.spark_submit!r}"
+            )
         if self.dbt_threads <= 0:
             raise ValueError(f"DBT_THREADS must be positive, got {self.dbt_threads}")
-        dates = {"CDP_START_DATE": self.start_date, "CDP_DEFAULT_LOGICAL_DATE": self.default_logical_date,
-                 "CDP_DEMO_START_DATE": self.demo_start_date, "CDP_DEMO_END_DATE": self.demo_end_date}
+        dates = {
+            "CDP_START_DATE": self.start_date,
+            "CDP_DEFAULT_LOGICAL_DATE": self.default_logical_date,
+            "CDP_DEMO_START_DATE": self.demo_start_date,
+            "CDP_DEMO_END_DATE": self.demo_end_date,
+        }
         for name, value in dates.items():
             parse_iso_date(value, name)
 

@@ -91,9 +91,7 @@ def sources_yaml(registry: Registry, lakehouse_env: str = "CDP_LAKEHOUSE_DIR") -
             "name": c.silver_table,
             "description": f"{c.description} (source `{c.name}`, entity `{c.entity}`; contract {c.path.name if c.path else '-'})",
             "meta": {"source": c.name, "entity": c.entity, "trust_rank": c.trust_rank},
-            "columns": [
-                {"name": name, "meta": {"pii": c.pii.get(name, "none")}} for name in c.silver_names
-            ],
+            "columns": [{"name": name, "meta": {"pii": c.pii.get(name, "none")}} for name in c.silver_names],
         }
         for c in registry.sources()
     ]

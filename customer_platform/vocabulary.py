@@ -55,7 +55,14 @@ ENTITY_MEASURES: dict[str, dict[str, bool]] = {
 
 #: Identifier types: keys that link records deterministically, and matching attributes.
 KEY_TYPES: tuple[str, ...] = ("email", "phone", "customer_id", "loyalty_id", "user_id", "cookie_id")
-ATTRIBUTE_TYPES: tuple[str, ...] = ("first_name", "last_name", "birth_date", "postcode", "city", "street_address")
+ATTRIBUTE_TYPES: tuple[str, ...] = (
+    "first_name",
+    "last_name",
+    "birth_date",
+    "postcode",
+    "city",
+    "street_address",
+)
 IDENTIFIER_TYPES: tuple[str, ...] = KEY_TYPES + ATTRIBUTE_TYPES
 
 #: How an identifier is used: a deterministic key, a probabilistic (Splink) attribute, or both.

@@ -89,8 +89,8 @@ def run_gate(
 
 def _collect(gate, settings, day, thresholds, only_suites):
     if gate == "silver":
-        from expectations.silver_gate import collect_silver
         from customer_platform.spark import get_spark
+        from expectations.silver_gate import collect_silver
 
         return collect_silver(get_spark("dq-silver-gate"), settings, day, thresholds, only_suites)
     from expectations.marts_gate import collect_marts

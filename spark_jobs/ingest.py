@@ -22,11 +22,11 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from customer_platform.config import Settings, get_settings
+from customer_platform.reference_data import fx_rates_to
 from spark_jobs import lakehouse
 from spark_jobs.contracts import QUARANTINE_SCHEMA, SourceContract, bronze_schema, get_contract, get_registry
 from spark_jobs.landing import Drop, discover_drop, number_lines, read_raw_lines
 from spark_jobs.manifest import QuarantineThresholdExceeded, build_manifest, count_groups, file_entries
-from customer_platform.reference_data import fx_rates_to
 from spark_jobs.transforms.lineage import add_lineage
 from spark_jobs.transforms.parse import parse_lines
 from spark_jobs.transforms.silver import SilverContext, suppress, to_silver

@@ -38,19 +38,31 @@ def spark_submit_command(source: str, ds: str, run_id: str, settings: Settings |
     settings = settings or get_settings()
     return [
         spark_submit_executable(),
-        "--master", settings.spark_master,
-        "--deploy-mode", "client",
-        "--name", f"ingest_{source}_{ds}",
-        "--driver-memory", settings.spark_driver_memory,
-        "--driver-java-options", settings.spark_java_options,
-        "--conf", f"spark.executor.extraJavaOptions={settings.spark_java_options}",
-        "--conf", f"spark.sql.shuffle.partitions={settings.spark_shuffle_partitions}",
-        "--conf", f"spark.pyspark.python={sys.executable}",
-        "--conf", f"spark.pyspark.driver.python={sys.executable}",
+        "--master",
+        settings.spark_master,
+        "--deploy-mode",
+        "client",
+        "--name",
+        f"ingest_{source}_{ds}",
+        "--driver-memory",
+        settings.spark_driver_memory,
+        "--driver-java-options",
+        settings.spark_java_options,
+        "--conf",
+        f"spark.executor.extraJavaOptions={settings.spark_java_options}",
+        "--conf",
+        f"spark.sql.shuffle.partitions={settings.spark_shuffle_partitions}",
+        "--conf",
+        f"spark.pyspark.python={sys.executable}",
+        "--conf",
+        f"spark.pyspark.driver.python={sys.executable}",
         ingest.__file__,
-        "--source", source,
-        "--date", ds,
-        "--run-id", run_id,
+        "--source",
+        source,
+        "--date",
+        ds,
+        "--run-id",
+        run_id,
     ]
 
 
@@ -88,7 +100,11 @@ def submit_ingestion(source: str, ds: str, run_id: str, settings: Settings | Non
     process = subprocess.run(
         spark_submit_command(source, ds, run_id, settings),
         # The Python driver's own stderr reaches spark-submit's stdout: read one stream.
-        env=submit_environment(settings), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False,
+        env=submit_environment(settings),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
     )
     if process.returncode != 0:
         tail = "\n".join(process.stdout.splitlines()[-STDERR_TAIL_LINES:])

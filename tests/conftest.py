@@ -1,8 +1,13 @@
-"""Shared fixtures: an isolated data directory for the whole session and one SparkSession."""
+"""Shared fixtures (an isolated data directory for the whole session, one SparkSession) and the test tiers."""
 
 from __future__ import annotations
 
+import ast
+import functools
+import inspect
 import os
+import sys
+import textwrap
 
 import pytest
 
@@ -56,3 +61,159 @@ def spark():
     from spark_jobs.session import get_spark
 
     return get_spark("customer-platform-tests")
+
+
+# Test tiers ---------------------------------------------------------------------------------
+# Tiers are assigned here; a test file need not mark itself (explicit marks are kept). A test is in a tier when
+# - it (or a fixture it uses, directly or through other fixtures) calls an engine entry point
+#   listed in ENGINE_CALLS: the source of the test and of every fixture in its closure is read;
+# - it uses a fixture of TIER_FIXTURES (engines reached through helpers the scan cannot see);
+# - its module is in TIER_MODULES, or it carries an explicit @pytest.mark.<tier>.
+# `unit` is what is left: no Spark session, no dbt, no DAG. `make test-fast` runs `-m unit`;
+# a unit test that starts an engine anyway fails, naming itself (see `_audit` below).
+TIERS = ("spark", "dbt", "airflow", "e2e")
+
+#: Engine entry points: a call to one of these names in a test or fixture body puts the test in
+#: these tiers (found with `ast`, so strings and comments do not count).
+ENGINE_CALLS: dict[str, set[str]] = {
+    "get_spark": {"spark"},
+    "ingest_source": {"spark"},
+    "ingest_dates": {"spark"},
+    "run_ingestion": {"spark"},
+    "submit_ingestion": {"spark"},
+    "dbt_build": {"dbt"},
+    "run_dbt": {"dbt"},
+    "dbt_parse": {"dbt"},
+    "dbtRunner": {"dbt"},
+    "ensure_dbt_manifest": {"dbt"},
+    "DagBag": {"airflow"},
+    "load_dagbag": {"airflow", "dbt"},  # tests/cdp/dagbag.py: parses dbt for Cosmos, then the DAGs
+}
+
+#: Fixtures that reach an engine through a helper (their users are in these tiers too).
+TIER_FIXTURES: dict[str, set[str]] = {
+    "spark": {"spark"},  # the session's one SparkSession
+    "dbt": {
+        "generated",  # landing -> Spark -> dbt (tests/dbt/generated_warehouse.py)
+        "day_by_day",  # the nightly DAG's stages in process (tests/platform/test_backfill.py)
+        "backfilled",  # `cdp backfill --in-process` (tests/platform/test_backfill.py)
+    },
+    "airflow": {"dagbag", "day_by_day", "backfilled"},
+    "e2e": {"platform_run"},  # `cdp run` in a subprocess (tests/test_end_to_end.py)
+}
+
+#: Modules whose every test is in a tier (paths relative to the repository).
+TIER_MODULES: dict[str, set[str]] = {
+    "tests/test_end_to_end.py": {"e2e"},  # `cdp run`: generator, Spark, dbt, Airflow, MLflow
+}
+
+
+@functools.cache
+def _engines_called(function) -> frozenset[str]:
+    """Tiers of the engine entry points that `function`'s own body calls."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError):
+        return frozenset()
+    tiers: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            tiers |= ENGINE_CALLS.get(name, set())
+    return frozenset(tiers)
+
+
+def item_tiers(item: pytest.Item) -> set[str]:
+    """The tiers of one collected test (empty: a unit test)."""
+    tiers = {m.name for m in item.iter_markers() if m.name in TIERS}
+    tiers |= {tier for tier, names in TIER_FIXTURES.items() if names & set(item.fixturenames)}
+    tiers |= TIER_MODULES.get(item.nodeid.split("::", 1)[0], set())
+    functions = [getattr(item, "function", None)]
+    fixture_defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+    functions += [d.func for defs in fixture_defs.values() for d in defs]
+    for function in functions:
+        if function is not None:
+            tiers |= _engines_called(function)
+    return tiers
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for tier in sorted(item_tiers(item)) or ["unit"]:
+            if item.get_closest_marker(tier) is None:
+                item.add_marker(tier)
+
+
+# A unit test that starts Spark, runs dbt, loads or runs a DAG fails with the reason, so the unit
+# tier stays fast and honest. Checked by an audit hook (no engine is imported for this): Spark's
+# JVM, `airflow dags test` and `cdp run` start subprocesses; dbt and DagBag are patched lazily.
+_UNIT_TEST: list[str] = []  # node id of the unit test being set up / run / torn down
+
+
+def _engine_started(event: str, args: tuple) -> str | None:
+    if event == "subprocess.Popen":
+        argv = args[1] if isinstance(args[1], (list, tuple)) else [args[1]]
+        words = [os.path.basename(str(a)) for a in argv]
+        if "spark-submit" in words:
+            return "starts Spark (spark-submit)"
+        if any(a == "dags" and b == "test" for a, b in zip(words, words[1:], strict=False)):
+            return "runs a DAG (airflow dags test)"
+        if "cdp.cli" in words and ("run" in words or "backfill" in words):
+            return "runs the platform (cdp run / backfill)"
+    for module_name, class_name, method in _GUARDED:
+        module = sys.modules.get(module_name)
+        if module is not None and not getattr(module, "_cdp_guarded", False):
+            _guard(module, class_name, method)
+    return None
+
+
+#: In-process engines: (module, class, method) refused in unit tests once the module is loaded.
+_GUARDED = (
+    ("dbt.cli.main", "dbtRunner", "invoke"),
+    ("airflow.dag_processing.dagbag", "DagBag", "__init__"),
+)
+_WHAT = {"dbtRunner": "runs dbt", "DagBag": "loads DAGs into a DagBag"}
+
+
+def _guard(module, class_name: str, method: str) -> None:
+    cls = getattr(module, class_name, None)
+    if cls is None:  # the module is still being imported
+        return
+    original = getattr(cls, method)
+
+    def guarded(self, *args, **kwargs):
+        if _UNIT_TEST:
+            raise _not_unit(_WHAT[class_name])
+        return original(self, *args, **kwargs)
+
+    setattr(cls, method, guarded)
+    module._cdp_guarded = True
+
+
+def _not_unit(what: str) -> RuntimeError:
+    return RuntimeError(
+        f"{_UNIT_TEST[0]} is in the unit tier but {what}: give it the fixture of its tier or mark it "
+        f"@pytest.mark.spark / dbt / airflow (tier rules at the end of tests/conftest.py)"
+    )
+
+
+def _audit(event: str, args: tuple) -> None:
+    if _UNIT_TEST:
+        reason = _engine_started(event, args)
+        if reason:
+            raise _not_unit(reason)
+
+
+sys.addaudithook(_audit)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    unit = item.get_closest_marker("unit") is not None
+    if unit:
+        _UNIT_TEST.append(item.nodeid)
+    try:
+        yield
+    finally:
+        if unit:
+            _UNIT_TEST.clear()

@@ -32,7 +32,11 @@ CONTRACT_MARTS = (
 def _cdp(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "cdp.cli", *args],
-        env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=3000,
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=3000,
     )
 
 
@@ -114,7 +118,9 @@ def test_lakehouse_counts_reconcile_with_manifests(platform_run):
     import json
 
     data_dir, _, _ = platform_run
-    manifests = list((data_dir / "lakehouse" / "_manifests").glob(f"*/ingest_date={LOGICAL_DATE}/manifest.json"))
+    manifests = list(
+        (data_dir / "lakehouse" / "_manifests").glob(f"*/ingest_date={LOGICAL_DATE}/manifest.json")
+    )
     assert len(manifests) == 6
     for path in manifests:
         manifest = json.loads(path.read_text())

@@ -144,7 +144,7 @@ def _to_timestamp(text: Column, spec: FieldSpec, timezone: str) -> Column:
 
 def _to_date(text: Column, spec: FieldSpec) -> Column:
     if spec.formats:
-        return F.coalesce(*[F.try_to_date(text, F.lit(fmt)) for fmt in spec.formats])
+        return F.coalesce(*[F.try_to_date(text, fmt) for fmt in spec.formats])
     return F.when(text.rlike(_ISO_DATE_RE), text.try_cast("date"))
 
 
@@ -230,7 +230,9 @@ def parse_lines(lines: DataFrame, contract: SourceContract, layouts: Mapping[str
         has_quote = F.col("_clean").contains('"')
         unquoted = F.when(has_quote, F.regexp_replace("_clean", '"[^"]*"', "")).otherwise(F.col("_clean"))
         staged = staged.select("*", has_quote.alias("_has_quote"), unquoted.alias("_unquoted"))
-        staged = staged.select("*", F.split("_unquoted", _split_pattern(contract.delimiter), -1).alias("_parts"))
+        staged = staged.select(
+            "*", F.split("_unquoted", _split_pattern(contract.delimiter), -1).alias("_parts")
+        )
     staged = staged.select("*", parsed.alias("_fields"), strip(F.col("_clean")).isNull().alias("_blank"))
     raws = [
         _by_file(layouts, lambda lay, name=spec.name: lay.columns.get(name), raw_of).alias(

@@ -118,9 +118,8 @@ def build_generated_warehouses(root: Path, spark) -> GeneratedWarehouses:
     import json
 
     from customer_platform.config import reload_settings
-    from datagen.generator import SOURCES
     from customer_platform.warehouse import dbt_build, run_dbt
-    from datagen.generator import generate
+    from datagen.generator import SOURCES, generate
     from spark_jobs.ingest import ingest_dates
 
     dates = [d.isoformat() for d in FORWARD_DATES]

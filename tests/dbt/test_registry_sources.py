@@ -170,16 +170,18 @@ def without_events(environment):
 
 
 def test_a_removed_source_is_gone_from_every_model(without_events):
-    sources = {s for (s,) in _query(without_events, "select distinct source from marts.customer_identity_map")}
+    sources = {
+        s for (s,) in _query(without_events, "select distinct source from marts.customer_identity_map")
+    }
     assert sources == {"crm_customers", "web_orders"}
     for table in ("staging.stg_web_events", "staging.stg_email_events", "staging.stg_enrichments"):
         assert _query(without_events, f"select count(*) from {table}") == [(0,)], table
     channels = {c for (c,) in _query(without_events, "select distinct channel from marts.fct_orders")}
     assert channels == {"web"}
     # Absent dimensions are empty, not errors: no web sessions, no demographics for anyone.
-    assert _query(without_events, "select max(sessions), max(has_demographics) from marts.customer_features") == [
-        (0, 0)
-    ]
+    assert _query(
+        without_events, "select max(sessions), max(has_demographics) from marts.customer_features"
+    ) == [(0, 0)]
 
 
 def test_a_removed_source_is_gone_from_the_lineage(without_events):

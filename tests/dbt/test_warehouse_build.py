@@ -32,7 +32,9 @@ def test_build_ran_every_data_and_unit_test(built_warehouse):
     assert statuses[("test", "pass")] >= 150, statuses
     assert statuses[("unit_test", "pass")] >= 3, statuses
     # Exposures (what leaves the warehouse) are part of the build's graph and report no-op.
-    assert not [k for k in statuses if k[1] not in {"pass", "success"} and k != ("exposure", "no-op")], statuses
+    assert not [k for k in statuses if k[1] not in {"pass", "success"} and k != ("exposure", "no-op")], (
+        statuses
+    )
 
 
 def test_schemas_are_exactly_the_contract_names(query):
@@ -270,8 +272,12 @@ def test_docs_generate(built_warehouse, capsys):
     manifest = json.loads((target / "manifest.json").read_text())
     # Lineage reaches the silver tables of the registry and the tables Python writes back.
     sources = set(manifest["sources"])
-    assert {"source.customer_platform.silver.crm_customers", "source.customer_platform.segmentation.customer_segments",
-            "source.customer_platform.data_quality.dq_results", "source.customer_platform.audit.erasure_requests"} <= sources
+    assert {
+        "source.customer_platform.silver.crm_customers",
+        "source.customer_platform.segmentation.customer_segments",
+        "source.customer_platform.data_quality.dq_results",
+        "source.customer_platform.audit.erasure_requests",
+    } <= sources
     exposure = manifest["exposures"]["exposure.customer_platform.customer_segmentation"]
     assert "source.customer_platform.segmentation.customer_segments" in exposure["depends_on"]["nodes"]
     assert exposure["owner"]["name"]

@@ -106,7 +106,9 @@ def test_airflow_init_writes_the_dbt_manifest_the_nightly_dag_is_rendered_from()
 def test_the_image_copies_every_installed_package():
     import tomllib
 
-    packages = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    packages = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"][
+        "find"
+    ]
     copied = set(re.findall(r"^COPY (\w+) \./\1$", (REPO_ROOT / "Dockerfile").read_text(), flags=re.M))
     missing = [p.rstrip("*") for p in packages["include"] if p.rstrip("*") not in copied]
     assert not missing, f"Dockerfile does not copy {missing}"

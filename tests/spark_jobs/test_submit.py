@@ -59,7 +59,12 @@ def test_the_command_submits_the_ingestion_job_to_the_configured_master(monkeypa
     assert command[command.index("--deploy-mode") + 1] == "client"
     assert f"spark.pyspark.python={sys.executable}" in command
     assert command[command.index(ingest.__file__) + 1 :] == [
-        "--source", "web_orders", "--date", DAY, "--run-id", "scheduled__x"
+        "--source",
+        "web_orders",
+        "--date",
+        DAY,
+        "--run-id",
+        "scheduled__x",
     ]
 
 
@@ -67,8 +72,20 @@ def test_the_command_submits_the_ingestion_job_to_the_configured_master(monkeypa
 def submit_settings(isolated_settings, monkeypatch):
     from datagen.cli import main as datagen_main
 
-    argv = ["generate", "--customers", "20", "--start", DAY, "--end", DAY, "--sources", "email_engagement",
-            "--out", str(isolated_settings.landing_dir), "--no-progress"]
+    argv = [
+        "generate",
+        "--customers",
+        "20",
+        "--start",
+        DAY,
+        "--end",
+        DAY,
+        "--sources",
+        "email_engagement",
+        "--out",
+        str(isolated_settings.landing_dir),
+        "--no-progress",
+    ]
     assert datagen_main(argv) == 0
     monkeypatch.setenv("CDP_SPARK_SUBMIT", "always")
     monkeypatch.setenv("SPARK_MASTER", "local[1]")
@@ -98,7 +115,8 @@ def test_the_in_process_driver_runs_with_the_configured_jvm_flags(spark):
     from customer_platform.config import get_settings
 
     # The running JVM's own arguments, not the configuration echoed back.
-    arguments = list(spark.sparkContext._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments())
+    arguments = list(
+        spark.sparkContext._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
+    )
     for flag in get_settings().spark_java_options.split():
         assert flag in arguments, f"{flag} missing from the driver JVM's arguments {arguments}"
-

@@ -260,3 +260,40 @@ def test_silver_schemas_match_the_documented_contract(spark):
         )
         actual = ",".join(f"{f.name}:{f.dataType.simpleString()}" for f in silver.schema.fields)
         assert actual == SILVER_TYPES[contract.silver_table] + "," + LINEAGE, name
+
+
+def test_date_fields_with_formats_parse_each_pattern_and_quarantine_the_rest(spark):
+    from datetime import date
+
+    from spark_jobs.contracts import parse_contract
+
+    contract = parse_contract(
+        {
+            "name": "members",
+            "entity": "customer_record",
+            "record_id": "member_id",
+            "identifiers": {"member_id": "customer_id", "birth_date": "birth_date"},
+            "natural_key": ["member_id"],
+            "fields": [
+                {"name": "member_id", "required": True},
+                {
+                    "name": "birth_date",
+                    "type": "date",
+                    "required": True,
+                    "formats": ["dd.MM.yyyy", "yyyy/MM/dd"],
+                },
+            ],
+            "silver": {"table": "members", "columns": [{"member_id": "trim"}, {"birth_date": "copy"}]},
+        }
+    )
+    source_file = "members/2026-06-03/members.csv"
+    layout = FileLayout(columns={"member_id": 0, "birth_date": 1}, width=2, missing_required=())
+    parsed = parse_lines(
+        _lines(spark, ["M1,17.05.1985", "M2,1990/01/31", "M3,31-01-1990"], source_file),
+        contract,
+        {source_file: layout},
+    )
+    rows = {r["member_id"]: (r["birth_date"], r["_reason"]) for r in parsed.collect()}
+    assert rows["M1"] == (date(1985, 5, 17), None)
+    assert rows["M2"] == (date(1990, 1, 31), None)
+    assert rows["M3"][0] is None and "birth_date" in rows["M3"][1]
