@@ -57,7 +57,7 @@ class Stage:
         return f"{self.name}_{source}" if self.per_source else self.name
 
     def label_for(self, source: str | None = None) -> str:
-        """Human name of one run of the stage (`ingest web_orders`, `dbt build`)."""
+        """Human name of one run of the stage (`ingest <source>`, `dbt build`)."""
         return f"{self.label} {source}" if self.per_source else self.label
 
     def outlet_uris(self, source: str | None = None, registry: Registry | None = None) -> list[str]:

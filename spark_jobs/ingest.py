@@ -1,6 +1,6 @@
 """Ingest landing drops into bronze, quarantine and silver partitions, one `ingest_date` each.
 
-    python -m spark_jobs.ingest --source web_orders --date 2026-06-03 [--run-id X]
+    python -m spark_jobs.ingest --source <name> --date 2026-06-03 [--run-id X]
     python -m spark_jobs.ingest --all-sources --start 2026-06-01 --end 2026-06-30
 
 Extract (landing files, read as text so every line is kept), transform (pure functions in

@@ -99,7 +99,8 @@ def _query(path: Path, sql: str):
 def test_full_build_passes_every_dbt_test(generated):
     statuses = {(r["unique_id"].split(".")[0], r["status"]) for r in generated.full_run_results["results"]}
     assert ("test", "pass") in statuses and ("model", "success") in statuses
-    assert {status for _, status in statuses} <= {"pass", "success"}, statuses
+    # Exposures (what leaves the warehouse) are in the build's graph and report no-op.
+    assert {status for kind, status in statuses if kind != "exposure"} <= {"pass", "success"}, statuses
 
 
 def test_day_by_day_builds_equal_a_full_refresh(generated):

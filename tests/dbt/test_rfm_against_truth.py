@@ -53,7 +53,7 @@ LONDON = ZoneInfo("Europe/London")
 def _base_rates(base_currency: str) -> dict[str, Decimal]:
     from customer_platform.config import REPO_ROOT
 
-    with (REPO_ROOT / "spark_jobs" / "reference" / "fx_rates.csv").open() as handle:
+    with (REPO_ROOT / "customer_platform" / "reference" / "fx_rates.csv").open() as handle:
         to_usd = {row["currency"]: float(row["rate_to_usd"]) for row in csv.DictReader(handle)}
     return {currency: Decimal(str(rate / to_usd[base_currency])) for currency, rate in to_usd.items()}
 

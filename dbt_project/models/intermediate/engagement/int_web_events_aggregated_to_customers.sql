@@ -2,7 +2,7 @@
 -- RFM window), last event up to the logical date.
 with
 
-web_events as (
+site_events as (
 
     select * from {{ ref('stg_web_events') }}
 
@@ -18,15 +18,15 @@ events_to_date as (
 
     select
         customer_records.unified_customer_id,
-        web_events.session_id,
-        web_events.event_type,
-        web_events.occurred_at,
-        cast(web_events.occurred_at as date) >= {{ window_start_date() }} as is_in_window
-    from web_events
+        site_events.session_id,
+        site_events.event_type,
+        site_events.occurred_at,
+        cast(site_events.occurred_at as date) >= {{ window_start_date() }} as is_in_window
+    from site_events
     inner join customer_records
-        on web_events.source = customer_records.source
-        and web_events.source_record_id = customer_records.source_record_id
-    where cast(web_events.occurred_at as date) <= {{ logical_date() }}
+        on site_events.source = customer_records.source
+        and site_events.source_record_id = customer_records.source_record_id
+    where cast(site_events.occurred_at as date) <= {{ logical_date() }}
 
 ),
 

@@ -17,7 +17,7 @@ order_lines as (
 
 ),
 
-web_events as (
+site_events as (
 
     select * from {{ ref('stg_web_events') }}
 
@@ -36,7 +36,7 @@ row_keys as (
     union all
     select source, source_record_id, ordered_at, unnest(identity_keys) from order_lines
     union all
-    select source, source_record_id, occurred_at, unnest(identity_keys) from web_events
+    select source, source_record_id, occurred_at, unnest(identity_keys) from site_events
     union all
     select source, source_record_id, occurred_at, unnest(identity_keys) from email_events
 

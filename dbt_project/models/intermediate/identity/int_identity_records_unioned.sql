@@ -16,7 +16,7 @@ order_lines as (
 
 ),
 
-web_events as (
+site_events as (
 
     select * from {{ ref('stg_web_events') }}
 
@@ -43,7 +43,7 @@ order_records as (
 
 web_event_records as (
 
-    {{ identity_record_rollup('web_events', 'web_event', 'occurred_at', 'occurred_at') }}
+    {{ identity_record_rollup('site_events', 'web_event', 'occurred_at', 'occurred_at') }}
 
 ),
 
