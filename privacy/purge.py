@@ -78,14 +78,16 @@ def _purge_raw_and_lakehouse(
 
 # Landing ------------------------------------------------------------------------------------
 def purge_landing(matcher: ValueMatcher, ingest_date: str | None = None) -> dict[str, int]:
-    """Remove the person's lines from the active sources' landing files (or one date's).
+    """Remove the person's lines from every known source's landing files (or one date's).
 
-    Returns lines removed per source. Headers of CSV sources are kept; each file is replaced
-    atomically. Folders of no active source (the generator's `_truth`) are left alone.
+    Every contract in the contracts folder counts, active or not: data a source delivered
+    before it left CDP_SOURCES is still the person's. Returns lines removed per source.
+    Headers of CSV sources are kept; each file is replaced atomically. Folders of no contract
+    (the generator's `_truth`) are left alone.
     """
     counts: dict[str, int] = {}
     landing = get_settings().landing_dir
-    for contract in get_registry().sources():
+    for contract in get_registry().contracts.values():
         source_dir = landing / contract.name
         drop = source_dir / ingest_date if ingest_date else source_dir
         if not drop.is_dir():
@@ -114,7 +116,7 @@ def _purge_text_file(path: Path, matcher: ValueMatcher, keep_first: bool) -> int
 
 # Lakehouse ----------------------------------------------------------------------------------
 def layer_tables(layer: str) -> dict[str, Path]:
-    """Table name -> folder of the active sources in one lakehouse layer (bronze, quarantine, silver)."""
+    """Table name -> folder of every known source (active or not) in one lakehouse layer."""
     settings = get_settings()
     root = {
         "bronze": settings.bronze_dir,
@@ -122,14 +124,15 @@ def layer_tables(layer: str) -> dict[str, Path]:
         "silver": settings.silver_dir,
     }[layer]
     # Ingestion writes bronze and quarantine per source, silver per silver table.
-    names = [c.silver_table if layer == "silver" else c.name for c in get_registry().sources()]
+    contracts = get_registry().contracts.values()
+    names = [c.silver_table if layer == "silver" else c.name for c in contracts]
     return {name: root / name for name in names}
 
 
 def purge_lakehouse_layer(
     layer: str, matcher: ValueMatcher, ingest_date: str | None = None
 ) -> dict[str, int]:
-    """Remove matching rows from the active sources' tables of one layer (bronze, quarantine or silver).
+    """Remove matching rows from every known source's tables of one layer (bronze, quarantine or silver).
 
     Returns rows removed per table. Only partitions holding the person are rewritten;
     `ingest_date` limits the scan to that date's partitions.

@@ -239,3 +239,20 @@ def test_the_suppression_list_gets_the_new_columns_once(with_app):
         ("mail_hash", "h"),
         ("member_id", "L9"),
     ]
+
+
+def test_purges_reach_sources_that_left_cdp_sources(without_app_and_web_events, tmp_path):
+    from privacy.matching import ValueMatcher
+    from privacy.purge import layer_tables, purge_landing
+
+    # Data delivered before a source left CDP_SOURCES is still the person's: it is purged too.
+    assert "web_events" in layer_tables("bronze") and "web_events" in layer_tables("silver")
+    drop = without_app_and_web_events.landing_dir / "web_events" / "2026-06-01"
+    drop.mkdir(parents=True)
+    (drop / "events.jsonl").write_text(
+        '{"event_id": "E1", "cookie_id": "K-GONE"}\n{"event_id": "E2", "cookie_id": "K-KEEP"}\n',
+        encoding="utf-8",
+    )
+    matcher = ValueMatcher(["K-GONE"], [], [], "salt")
+    assert purge_landing(matcher) == {"web_events": 1}
+    assert "K-GONE" not in (drop / "events.jsonl").read_text()
