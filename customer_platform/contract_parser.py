@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from customer_platform.contract_options import check_relations, max_rate, relations
 from customer_platform.source_contract import (
     ContractError,
     FieldSpec,
@@ -17,6 +18,7 @@ from customer_platform.source_contract import (
     SourceContract,
 )
 from customer_platform.vocabulary import (
+    DUPLICATE_POLICIES,
     ENTITIES,
     ENTITY_MEASURES,
     FIELD_TYPES,
@@ -34,7 +36,7 @@ from customer_platform.vocabulary import (
 _CONTRACT_KEYS = {
     "name", "description", "format", "timezone", "delimiter", "natural_key", "latest_by",
     "require_one_of", "fields", "silver", "entity", "record_id", "identifiers", "measures",
-    "pii", "trust_rank", "channel", "example",
+    "pii", "trust_rank", "channel", "example", "quarantine", "duplicates", "relations",
 }  # fmt: skip
 
 
@@ -154,6 +156,9 @@ def parse_contract(data: Any, path: Path | None = None) -> SourceContract:
             trust_rank=int(data.get("trust_rank", 100)),
             channel=data.get("channel"),
             example=bool(data.get("example", False)),
+            max_quarantine_rate=max_rate(data, where),
+            duplicates=one_of(data.get("duplicates", "collapse"), DUPLICATE_POLICIES, where, "duplicates"),
+            relations=relations(data, entity, where),
             path=path,
         )
     except (KeyError, TypeError) as exc:
@@ -204,6 +209,8 @@ def _validate(contract: SourceContract, where: str) -> None:
                 f"{where}: measures.{role} is not a measure of entity {contract.entity!r}; allowed: {', '.join(allowed)}"
             )
     missing = [role for role, required in allowed.items() if required and role not in contract.measures]
+    if contract.entity == "order" and "net_amount" not in contract.measures and not contract.relations:
+        missing.append("net_amount (or relations.payments / relations.lines)")
     if missing:
         raise ContractError(f"{where}: entity {contract.entity!r} needs measures {', '.join(missing)}")
     if contract.entity != "enrichment" and contract.identifiers and not contract.record_id:
@@ -244,4 +251,5 @@ def load_contracts(directory: Path) -> dict[str, SourceContract]:
                 f"{contract.path}: silver table {contract.silver_table!r} is also written by {tables[contract.silver_table]!r}"
             )
         tables[contract.silver_table] = contract.name
+    check_relations(contracts)
     return contracts

@@ -52,7 +52,7 @@ def source_spec(contract: SourceContract) -> dict[str, Any]:
         "name": contract.name,
         "entity": contract.entity,
         "table": contract.silver_table,
-        "natural_key": list(contract.natural_key),
+        "natural_key": list(contract.dedup_key),
         "latest_by": contract.latest_by,
         "record_id": contract.record_id,
         "trust_rank": contract.trust_rank,
@@ -71,6 +71,7 @@ def source_spec(contract: SourceContract) -> dict[str, Any]:
             for i in contract.identifiers
         ],
         "measures": dict(contract.measures),
+        "relations": dict(contract.relations),
         "columns": list(contract.silver_names),
     }
 

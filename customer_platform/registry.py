@@ -25,6 +25,7 @@ from pathlib import Path
 from customer_platform.config import Settings, get_settings
 from customer_platform.contract_parser import load_contract, load_contracts, one_of, parse_contract
 from customer_platform.source_contract import (
+    OCCURRENCE_COLUMN,
     ContractError,
     FieldSpec,
     Identifier,
@@ -34,6 +35,7 @@ from customer_platform.source_contract import (
 from customer_platform.vocabulary import ENTITIES
 
 __all__ = [
+    "OCCURRENCE_COLUMN",
     "ContractError",
     "FieldSpec",
     "Identifier",
@@ -90,6 +92,12 @@ def _active(contracts: dict[str, SourceContract], requested: tuple[str, ...]) ->
         chosen = list(dict.fromkeys(requested))
     else:
         chosen = [n for n, c in contracts.items() if not c.example]
+    for name in chosen:
+        missing = [r for r in contracts[name].relations.values() if r not in chosen]
+        if missing:
+            raise ContractError(
+                f"CDP_SOURCES: source {name!r} relates to {', '.join(missing)}, which must be active too"
+            )
     return tuple(sorted(chosen, key=lambda n: (contracts[n].trust_rank, n)))
 
 

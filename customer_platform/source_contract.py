@@ -8,6 +8,9 @@ from typing import Any
 
 from customer_platform.vocabulary import FORMATS
 
+#: Silver column numbering exact repeats of a natural key within a delivery (`duplicates: keep`).
+OCCURRENCE_COLUMN = "_occurrence"
+
 
 class ContractError(ValueError):
     """A contract file is invalid; the message names the file, the key and what is allowed."""
@@ -85,11 +88,23 @@ class SourceContract:
     trust_rank: int = 100
     channel: str | None = None
     example: bool = False
+    max_quarantine_rate: float | None = None  # None: CDP_MAX_QUARANTINE_RATE
+    duplicates: str = "collapse"  # exact duplicate rows of a delivery: collapse or keep
+    relations: dict[str, str] = field(default_factory=dict)  # role -> related source name
     path: Path | None = None
 
     @property
     def suffixes(self) -> tuple[str, ...]:
         return FORMATS[self.format]
+
+    @property
+    def dedup_key(self) -> tuple[str, ...]:
+        """Silver columns a row is unique on: the natural key, and its occurrence if repeats are kept."""
+        return (*self.natural_key, OCCURRENCE_COLUMN) if self.duplicates == "keep" else self.natural_key
+
+    def quarantine_limit(self, default: float) -> float:
+        """The contract's own maximum quarantine rate, else the configured one."""
+        return default if self.max_quarantine_rate is None else self.max_quarantine_rate
 
     @property
     def field_names(self) -> tuple[str, ...]:

@@ -35,14 +35,15 @@ ENTITIES: tuple[str, ...] = (
 #: Measure roles per entity -> whether a contract of that entity must map it.
 ENTITY_MEASURES: dict[str, dict[str, bool]] = {
     "customer_record": {"observed_at": False, "first_seen_at": False, "marketing_consent": False, "country_code": False},
+    # net_amount is required unless the order takes its amount from related payments or lines.
     "order": {
-        "order_id": True, "ordered_at": True, "net_amount": True, "order_status": False,
+        "order_id": True, "ordered_at": True, "net_amount": False, "order_status": False,
         "is_cancelled": False, "is_returned": False, "currency": False,
     },
     "order_line": {
-        "order_id": True, "ordered_at": True, "line_amount": True, "line_number": False, "order_status": False,
-        "is_cancelled": False, "is_returned": False, "sku": False, "category": False, "quantity": False,
-        "unit_price": False, "currency": False,
+        "order_id": True, "ordered_at": False, "line_amount": True, "line_number": False, "order_status": False,
+        "is_cancelled": False, "is_returned": False, "is_merchandise": False, "sku": False, "category": False,
+        "quantity": False, "unit_price": False, "currency": False,
     },
     "payment": {"order_id": True, "amount": True, "paid_at": False, "payment_method": False},
     "web_event": {"event_id": True, "occurred_at": True, "event_type": True, "session_id": False, "sku": False},
@@ -52,6 +53,16 @@ ENTITY_MEASURES: dict[str, dict[str, bool]] = {
         "region_type": False, "observed_at": False,
     },
 }  # fmt: skip
+
+#: What exact duplicate rows of a delivery are: re-deliveries of one row (collapse, the
+#: default) or real repeated rows, e.g. the same item scanned twice on a receipt (keep).
+DUPLICATE_POLICIES: tuple[str, ...] = ("collapse", "keep")
+
+#: Related sources an entity may name (`relations:`): role -> entity of the related source,
+#: joined on the `order_id` measure of both.
+RELATIONS: dict[str, dict[str, str]] = {
+    "order": {"payments": "payment", "lines": "order_line"},
+}
 
 #: Identifier types: keys that link records deterministically, and matching attributes.
 KEY_TYPES: tuple[str, ...] = ("email", "phone", "customer_id", "loyalty_id", "user_id", "cookie_id")

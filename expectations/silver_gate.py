@@ -139,6 +139,7 @@ def _collect_manifests(
             )
         else:
             counts.append(found)
-    frame = ingestion.ingestion_frame(counts)
+    limits = {c.name: c.quarantine_limit(settings.max_quarantine_rate) for c in sources}
+    frame = ingestion.ingestion_frame(counts, limits)
     suite = ingestion.build_suite(settings.max_quarantine_rate, [c.name for c in sources])
     collected.targets.append(ValidationTarget(suite, frame, "pandas", ingestion.ASSET_NAME))

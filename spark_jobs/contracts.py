@@ -20,6 +20,7 @@ from pyspark.sql.types import (
 )
 
 from customer_platform.registry import (
+    OCCURRENCE_COLUMN,
     ContractError,
     FieldSpec,
     SilverColumn,
@@ -32,6 +33,7 @@ from customer_platform.registry import (
 
 __all__ = [
     "LINEAGE_FIELDS",
+    "OCCURRENCE_COLUMN",
     "QUARANTINE_SCHEMA",
     "SPARK_TYPES",
     "ContractError",

@@ -83,7 +83,7 @@ def _run(
             run_id=run_id,
             files=[],
             reasons={},
-            max_rate=settings.max_quarantine_rate,
+            max_rate=contract.quarantine_limit(settings.max_quarantine_rate),
         )
         for d in drops
     }
@@ -114,7 +114,7 @@ def _run(
                         run_id=run_id,
                         files=file_entries(drop, lines_per_file, counts, header),
                         reasons=reasons.get(drop.ingest_date, {}),
-                        max_rate=settings.max_quarantine_rate,
+                        max_rate=contract.quarantine_limit(settings.max_quarantine_rate),
                     )
             _write_manifests(manifests, started, settings)  # evidence first, even if silver fails below
             publishable = [d for d in present if manifests[d]["status"] == "ok"]

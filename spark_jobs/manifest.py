@@ -26,12 +26,20 @@ def describe_breach(manifest: dict[str, Any]) -> str:
         for f in manifest["files"]
         if f["rows_quarantined"]
     )
+    reasons = ", ".join(f"{reason} ({count})" for reason, count in top_reasons(manifest))
     return (
         f"{manifest['source']} {manifest['ingest_date']}: quarantine rate {manifest['quarantine_rate']:.1%} "
         f"({manifest['rows_quarantined']} of {manifest['rows_read']} rows) exceeds the maximum "
-        f"{manifest['max_quarantine_rate']:.1%}; files: {files}; see quarantine/{manifest['source']}/"
-        f"ingest_date={manifest['ingest_date']}"
+        f"{manifest['max_quarantine_rate']:.1%}; top reasons: {reasons or 'none recorded'}; files: {files}; "
+        f"see quarantine/{manifest['source']}/ingest_date={manifest['ingest_date']} "
+        "(a source's own limit is its contract's quarantine.max_rate)"
     )
+
+
+def top_reasons(manifest: dict[str, Any], limit: int = 3) -> list[tuple[str, int]]:
+    """The most frequent quarantine reasons of a manifest, most frequent first."""
+    reasons = manifest.get("quarantine_reasons") or {}
+    return sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
 
 
 def file_entries(

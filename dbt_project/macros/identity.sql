@@ -13,6 +13,7 @@
         min(trust_rank) as source_priority,
         min(coalesce({{ first_seen }}, {{ observed }})) as first_seen_at,
         max({{ observed }}) as observed_at,
+        coalesce(bool_or(len(identity_keys) > 0), false) as has_identity_key,
         {%- for type, form, sql_type in identity_attribute_columns() %}
         {%- set column = identifier_column_name(type, form) %}
         first({{ column }} order by {{ observed }} desc nulls last, {{ column }}) filter (where {{ column }} is not null)

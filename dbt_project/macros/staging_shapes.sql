@@ -28,8 +28,44 @@
         ('trust_rank', 'integer'), ('order_id', 'varchar'), ('line_number', 'integer'), ('ordered_at', 'timestamp'),
         ('order_status', 'varchar'), ('is_cancelled', 'boolean'), ('is_returned', 'boolean'), ('sku', 'varchar'),
         ('category', 'varchar'), ('quantity', 'integer'), ('unit_price', 'double'), ('currency', 'varchar'),
-        ('line_amount', 'double'), ('order_line_id', 'varchar'),
+        ('line_amount', 'double'), ('is_merchandise', 'boolean'), ('order_source', 'varchar'),
+        ('order_line_id', 'varchar'),
     ] + _identity_shape() + _lineage_shape()) }}
+{%- endmacro %}
+
+{% macro order_columns() -%}
+    {{ return([
+        ('source', 'varchar'), ('channel', 'varchar'), ('staging_key', 'varchar'), ('source_record_id', 'varchar'),
+        ('trust_rank', 'integer'), ('order_id', 'varchar'), ('ordered_at', 'timestamp'), ('order_status', 'varchar'),
+        ('is_cancelled', 'boolean'), ('is_returned', 'boolean'), ('currency', 'varchar'), ('net_amount', 'double'),
+        ('payments_source', 'varchar'), ('lines_source', 'varchar'),
+    ] + _identity_shape() + _lineage_shape()) }}
+{%- endmacro %}
+
+{% macro payment_columns() -%}
+    {{ return([
+        ('source', 'varchar'), ('staging_key', 'varchar'), ('order_id', 'varchar'), ('amount', 'double'),
+        ('paid_at', 'timestamp'), ('payment_method', 'varchar'),
+    ] + _lineage_shape()) }}
+{%- endmacro %}
+
+{#- Order cancelled / returned: the source's flag when it maps one, else its status. -#}
+{% macro order_flag(src, flag, statuses) -%}
+    {%- if measure_column(src, flag) -%}
+        coalesce({{ measure(src, flag, 'boolean') }}, false)
+    {%- elif measure_column(src, 'order_status') -%}
+        coalesce(lower(trim({{ measure(src, 'order_status') }})) in ('{{ statuses | join("', '") }}'), false)
+    {%- else -%}
+        false
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The order source naming an order-line source as its `lines`, or none. -#}
+{% macro order_source_of_lines(src) -%}
+    {%- for order in cdp_sources('order') if order.relations.get('lines') == src.name -%}
+        {{ return(order.name) }}
+    {%- endfor -%}
+    {{ return(none) }}
 {%- endmacro %}
 
 {% macro web_event_columns() -%}

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from spark_jobs.contracts import SilverColumn, SourceContract
+from spark_jobs.contracts import OCCURRENCE_COLUMN, SilverColumn, SourceContract
 from spark_jobs.transforms.standardize import (
     amount_in_base,
     country_code,
@@ -109,6 +109,16 @@ def deduplicate(df: DataFrame, natural_key: tuple[str, ...], latest_by: str | No
     return df.withColumn("_rank", F.row_number().over(window)).where("_rank = 1").drop("_rank")
 
 
+def number_repeats(df: DataFrame, natural_key: tuple[str, ...]) -> DataFrame:
+    """`duplicates: keep`: every row stays; repeats of a key in a delivery are numbered 1, 2, ...
+
+    The number is the row's place among its key's repeats in file order, so a re-delivery of
+    the same rows on a later date gets the same numbers and replaces them downstream.
+    """
+    window = Window.partitionBy("ingest_date", *natural_key).orderBy("_source_file", "_line_number")
+    return df.withColumn(OCCURRENCE_COLUMN, F.row_number().over(window))
+
+
 def suppress(df: DataFrame, suppression: DataFrame | None) -> DataFrame:
     """Drop rows whose email_hash / phone_hash / customer_id (any column shared) is listed."""
     if suppression is None:
@@ -122,17 +132,19 @@ def suppress(df: DataFrame, suppression: DataFrame | None) -> DataFrame:
 
 
 def silver_columns(contract: SourceContract) -> list[str]:
-    """Silver output columns: the contract's, then lineage (the partition column is separate)."""
-    return [c.name for c in contract.silver_columns] + list(SILVER_LINEAGE)
+    """Silver output columns: the contract's, the repeat number if kept, then lineage (not the partition)."""
+    repeats = [OCCURRENCE_COLUMN] if contract.duplicates == "keep" else []
+    return [c.name for c in contract.silver_columns] + repeats + list(SILVER_LINEAGE)
 
 
 def to_silver(
     bronze: DataFrame, contract: SourceContract, ctx: SilverContext, suppression: DataFrame | None = None
 ) -> DataFrame:
     """Valid bronze rows (with `ingest_date`) -> silver rows keeping `ingest_date` for partitioning."""
-    return (
-        bronze.transform(standardize, contract, ctx)
-        .transform(deduplicate, contract.natural_key, contract.latest_by)
-        .transform(suppress, suppression)
-        .select(*silver_columns(contract), "ingest_date")
-    )
+    if contract.duplicates == "keep":
+        dedup = number_repeats(bronze.transform(standardize, contract, ctx), contract.natural_key)
+    else:
+        dedup = bronze.transform(standardize, contract, ctx).transform(
+            deduplicate, contract.natural_key, contract.latest_by
+        )
+    return dedup.transform(suppress, suppression).select(*silver_columns(contract), "ingest_date")

@@ -282,7 +282,7 @@ def test_docs_generate(built_warehouse, capsys):
     assert "source.customer_platform.segmentation.customer_segments" in exposure["depends_on"]["nodes"]
     assert exposure["owner"]["name"]
     descriptions = {
-        (node["schema"], node["name"]): {c: col["description"] for c, col in node["columns"].items()}
+        (node["schema"], node["alias"]): {c: col["description"] for c, col in node["columns"].items()}
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model"
     }

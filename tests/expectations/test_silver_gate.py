@@ -166,8 +166,12 @@ def test_quarantine_rate_over_threshold_fails(isolated_settings, spark):
     with pytest.raises(DataQualityGateFailed) as failure:
         run_gate("silver", DAY, "quarantine", only_suites={"silver.ingestion"})
 
-    assert "suite silver.ingestion, expect_column_values_to_be_between(quarantine_rate)" in str(failure.value)
-    assert "e.g. 0.3" in str(failure.value)
+    message = str(failure.value)
+    assert (
+        "suite silver.ingestion, expect_column_pair_values_a_to_be_greater_than_b"
+        "(max_quarantine_rate,quarantine_rate)" in message
+    )
+    assert "observed 1 of 2" in message and "0.3" in message
 
 
 def test_a_table_without_todays_partition_is_a_warning(isolated_settings, spark):

@@ -227,10 +227,15 @@ def test_suppressed_people_are_dropped_from_silver_and_counted(spark, isolated_s
 
 def test_invoice_line_example_onboards_without_code_changes(spark, isolated_settings):
     s = isolated_settings
-    shutil.copy(EXAMPLES / "invoice_lines.csv", drop_dir(s.landing_dir, "invoice_lines", "2010-12-01"))
+    drop = drop_dir(s.landing_dir, "invoice_lines", "2010-12-01")
+    shutil.copy(EXAMPLES / "invoice_lines.csv", drop)
+    # A line with no quantity is malformed: quarantined with its reason, the rest goes on.
+    with open(drop / "invoice_lines.csv", "a") as f:
+        f.write("536421,22557,PLASTERS IN TIN VINTAGE PAISLEY,0,12/1/2010 12:04,1.65,16029,United Kingdom\n")
     m = ingest_source("invoice_lines", "2010-12-01", spark=spark)
-    assert (m["rows_read"], m["rows_bronze"], m["rows_quarantined"], m["rows_silver"]) == (16, 15, 1, 14)
-    assert m["quarantine_reasons"] == {"unit_price must be > 0": 1}
+    # 17 lines: one quarantined, one exact re-delivery (536366 / 22633) collapses.
+    assert (m["rows_read"], m["rows_bronze"], m["rows_quarantined"], m["rows_silver"]) == (17, 16, 1, 15)
+    assert m["quarantine_reasons"] == {"quantity must be != 0": 1}
     silver = {(r["invoice_no"], r["stock_code"]): r for r in read_table(s.silver_dir / "invoice_lines")}
     cancelled = sorted(k[0] for k, r in silver.items() if r["is_cancelled"])
     assert cancelled == ["C536379", "C536383"] and all(
@@ -240,3 +245,7 @@ def test_invoice_line_example_onboards_without_code_changes(spark, isolated_sett
     assert (first["customer_id"], first["country_code"], first["line_amount"]) == ("17850", "GB", 22.0)
     assert str(first["invoiced_at"]) == "2010-12-01 08:26:00" and first["line_number"] == 4
     assert silver[("536384", "22189")]["country_code"] == "IE"
+    # Real-export idioms are kept and classified: a guest line, a zero price, non-merchandise.
+    assert silver[("536373", "21730")]["customer_id"] is None
+    assert silver[("536414", "22139")]["unit_price"] == 0.0
+    assert [k for k, r in silver.items() if not r["is_merchandise"]] == [("536370", "POST"), ("C536379", "D")]

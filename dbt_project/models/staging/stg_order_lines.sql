@@ -1,6 +1,9 @@
 -- One row per order line of every active `order_line` source (web shop, tills, invoice
 -- exports): the latest version of each natural key delivered on or before the logical date,
 -- read from the source's incremental delivery copy, in the registry's canonical shape.
+-- `is_merchandise` is the source's own rule (measure `is_merchandise`: postage, fees, manual
+-- adjustments are not), true when it has none. Lines of a source that an order source names
+-- in `relations.lines` carry `order_source`; their customer and time come from that order.
 {%- set sources = cdp_sources('order_line') %}
 {%- if sources | length == 0 %}
 {{ no_rows_of(order_line_columns()) }}
@@ -32,14 +35,17 @@ with
         {%- endif %}
         {{ measure(src, 'ordered_at', 'timestamp') }} as ordered_at,
         lower({{ measure(src, 'order_status') }}) as order_status,
-        coalesce({{ measure(src, 'is_cancelled', 'boolean') }}, false) as is_cancelled,
-        coalesce({{ measure(src, 'is_returned', 'boolean') }}, false) as is_returned,
+        {{ order_flag(src, 'is_cancelled', var('cancelled_order_statuses')) }} as is_cancelled,
+        {{ order_flag(src, 'is_returned', var('returned_order_statuses')) }} as is_returned,
         {{ measure(src, 'sku') }} as sku,
         lower({{ measure(src, 'category') }}) as category,
         {{ measure(src, 'quantity', 'integer') }} as quantity,
         {{ measure(src, 'unit_price', 'double') }} as unit_price,
         {{ measure(src, 'currency') }} as currency,
         {{ measure(src, 'line_amount', 'double') }} as line_amount,
+        coalesce({{ measure(src, 'is_merchandise', 'boolean') }}, true) as is_merchandise,
+        {%- set order_source = order_source_of_lines(src) %}
+        {% if order_source %}'{{ order_source }}'{% else %}cast(null as varchar){% endif %} as order_source,
         {{ identity_attributes(src) }},
         {{ identity_keys(src) }} as identity_keys,
         {{ lineage_columns() }}

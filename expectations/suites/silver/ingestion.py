@@ -5,7 +5,7 @@ The gate builds one row per active source of the registry that wrote a manifest 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import great_expectations as gx
 import great_expectations.expectations as gxe
@@ -16,11 +16,18 @@ from expectations.manifests import ManifestCounts
 
 SUITE_NAME = "silver.ingestion"
 ASSET_NAME = "ingestion_manifests"
-COLUMNS = ["source", "rows_read", "rows_bronze", "rows_quarantined", "quarantine_rate", "rows_unaccounted"]
+COLUMNS = [
+    "source", "rows_read", "rows_bronze", "rows_quarantined", "quarantine_rate", "max_quarantine_rate",
+    "rows_unaccounted",
+]  # fmt: skip
 
 
-def ingestion_frame(counts: list[ManifestCounts]) -> pd.DataFrame:
-    """One row per source with a manifest for the date (unknown counts are NaN)."""
+def ingestion_frame(counts: list[ManifestCounts], limits: Mapping[str, float]) -> pd.DataFrame:
+    """One row per source with a manifest for the date (unknown counts are NaN).
+
+    limits: each source's maximum quarantine rate (its contract's `quarantine.max_rate`, else
+    CDP_MAX_QUARANTINE_RATE).
+    """
     rows = [
         {
             "source": c.source,
@@ -28,6 +35,7 @@ def ingestion_frame(counts: list[ManifestCounts]) -> pd.DataFrame:
             "rows_bronze": c.rows_bronze,
             "rows_quarantined": c.rows_quarantined,
             "quarantine_rate": c.quarantine_rate,
+            "max_quarantine_rate": limits[c.source],
             "rows_unaccounted": c.rows_unaccounted,
         }
         for c in counts
@@ -39,9 +47,10 @@ def ingestion_frame(counts: list[ManifestCounts]) -> pd.DataFrame:
 
 
 def build_suite(max_quarantine_rate: float, sources: Sequence[str] = ()) -> gx.ExpectationSuite:
-    """Quarantine rate at most `max_quarantine_rate`; read = bronze + quarantined for every source.
+    """Quarantine rate at most each source's limit; read = bronze + quarantined for every source.
 
-    sources: the active sources the rows come from (recorded in the suite's meta).
+    max_quarantine_rate: the configured default (recorded in the suite's meta);
+    sources: the active sources the rows come from (recorded too).
     """
     return new_suite(
         SUITE_NAME,
@@ -49,10 +58,10 @@ def build_suite(max_quarantine_rate: float, sources: Sequence[str] = ()) -> gx.E
             critical(gxe.ExpectColumnValuesToNotBeNull, column="source"),
             critical(gxe.ExpectColumnValuesToBeUnique, column="source"),
             critical(
-                gxe.ExpectColumnValuesToBeBetween,
-                column="quarantine_rate",
-                min_value=0.0,
-                max_value=max_quarantine_rate,
+                gxe.ExpectColumnPairValuesAToBeGreaterThanB,
+                column_A="max_quarantine_rate",
+                column_B="quarantine_rate",
+                or_equal=True,
                 meta={"check": "quarantine_rate"},
             ),
             critical(

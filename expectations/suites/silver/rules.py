@@ -187,7 +187,7 @@ def derive_rules(contract: SourceContract, thresholds: GateThresholds | None = N
         source=contract.name,
         table=contract.silver_table,
         columns=names,
-        natural_key=contract.natural_key,
+        natural_key=contract.dedup_key,
         required=tuple(required),
         timestamps=_ordered(
             names, lambda c: lineage[c].type == "timestamp" or roles.get(c, "").endswith("_at")

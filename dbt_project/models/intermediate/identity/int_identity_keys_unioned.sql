@@ -17,6 +17,12 @@ order_lines as (
 
 ),
 
+order_headers as (
+
+    select * from {{ ref('stg_orders') }}
+
+),
+
 site_events as (
 
     select * from {{ ref('stg_web_events') }}
@@ -35,6 +41,8 @@ row_keys as (
     from customer_records
     union all
     select source, source_record_id, ordered_at, unnest(identity_keys) from order_lines
+    union all
+    select source, source_record_id, ordered_at, unnest(identity_keys) from order_headers
     union all
     select source, source_record_id, occurred_at, unnest(identity_keys) from site_events
     union all

@@ -1,7 +1,8 @@
 -- One row per identity-bearing source record (a node of the identity graph: a customer
 -- record, an order, a browser, a subscriber, as each contract's record_id says), with the
 -- contact attributes survivorship chooses from, the source's trust rank, and when the record
--- was first and last seen.
+-- was first and last seen. A record that carries no identifier at all (a guest checkout's
+-- order) is no node: its orders stay in the facts with no customer.
 with
 
 customer_records as (
@@ -13,6 +14,12 @@ customer_records as (
 order_lines as (
 
     select * from {{ ref('stg_order_lines') }}
+
+),
+
+order_headers as (
+
+    select * from {{ ref('stg_orders') }}
 
 ),
 
@@ -41,6 +48,12 @@ order_records as (
 
 ),
 
+order_header_records as (
+
+    {{ identity_record_rollup('order_headers', 'order', 'ordered_at', 'ordered_at') }}
+
+),
+
 web_event_records as (
 
     {{ identity_record_rollup('site_events', 'web_event', 'occurred_at', 'occurred_at') }}
@@ -60,9 +73,22 @@ unioned as (
     union all by name
     select * from order_records
     union all by name
+    select * from order_header_records
+    union all by name
     select * from web_event_records
     union all by name
     select * from email_event_records
+
+),
+
+identified as (
+
+    select *
+    from unioned
+    where has_identity_key
+        {%- for type, form, sql_type in identity_attribute_columns() %}
+        or {{ identifier_column_name(type, form) }} is not null
+        {%- endfor %}
 
 ),
 
@@ -93,7 +119,7 @@ final as (
         loyalty_id,
         has_marketing_consent,
         last_unsubscribed_at
-    from unioned
+    from identified
 
 )
 

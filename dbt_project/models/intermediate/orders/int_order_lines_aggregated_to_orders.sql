@@ -1,4 +1,6 @@
--- Order grain: web and POS lines aggregated per order on the unified customer.
+-- Order grain: every active source's lines aggregated per order, on the unified customer
+-- (null for guest orders). `net_amount` is the order's revenue (every line, postage and fees
+-- included); `merchandise_net_amount` is what RFM reads (lines with is_rfm_line).
 {{ config(materialized='view') }}
 
 with
@@ -20,6 +22,7 @@ orders as (
         bool_or(is_returned) as is_returned,
         sum(greatest(line_amount, 0)) as gross_amount,
         sum(net_line_amount) as net_amount,
+        coalesce(sum(net_line_amount) filter (where is_rfm_line), 0) as merchandise_net_amount,
         coalesce(sum(quantity) filter (where quantity > 0), 0) as item_count,
         count(*) as line_count
     from order_lines
@@ -33,15 +36,18 @@ final as (
         order_id,
         channel,
         unified_customer_id,
+        unified_customer_id is null as is_guest,
         ordered_at,
         cast(ordered_at as date) as order_date,
         is_cancelled,
         is_returned,
-        -- Completed: not cancelled, not a returned web order, and money kept (a POS receipt
-        -- that only returns goods is not a purchase).
-        not is_cancelled and not (channel = 'web' and is_returned) and net_amount > 0 as is_completed,
+        -- A purchase: not cancelled, and its merchandise lines net to more than zero (an order
+        -- returned in full, a till receipt that only returns goods, a cancellation invoice or
+        -- an order of postage alone is not).
+        not is_cancelled and merchandise_net_amount > 0 as is_completed,
         round(gross_amount, 2) as gross_amount,
         round(net_amount, 2) as net_amount,
+        round(merchandise_net_amount, 2) as merchandise_net_amount,
         cast(item_count as integer) as item_count,
         cast(line_count as integer) as line_count
     from orders

@@ -1,5 +1,12 @@
 -- Order behaviour per unified customer inside the RFM window (logical_date - rfm_window_days,
--- logical_date]; customers whose orders all fall before the window are kept with zeros.
+-- logical_date]; customers whose orders all fall before the window are kept with zeros. Guest
+-- orders (no customer) are left out. The RFM semantics, the same for every source:
+-- - frequency: distinct purchases in the window (int_order_lines_aggregated_to_orders:
+--   not cancelled, merchandise lines netting to more than zero);
+-- - monetary: the merchandise net amount of every order in the window, cancellations and
+--   returns subtracting; a negative net (goods bought before the window returned inside it)
+--   is 0;
+-- - last_completed_order_date: the last purchase in the window (recency in marts.customer_rfm).
 with
 
 orders as (
@@ -21,6 +28,7 @@ orders_to_date as (
         order_date >= {{ window_start_date() }} as is_in_window
     from orders
     where order_date <= {{ logical_date() }}
+        and unified_customer_id is not null
 
 ),
 
@@ -32,7 +40,7 @@ order_totals as (
         max(order_date) as last_order_date,
         max(order_date) filter (where is_in_window and is_completed) as last_completed_order_date,
         count(distinct order_id) filter (where is_in_window and is_completed) as frequency,
-        greatest(coalesce(sum(net_amount) filter (where is_in_window), 0), 0) as monetary
+        greatest(coalesce(sum(merchandise_net_amount) filter (where is_in_window), 0), 0) as monetary
     from orders_to_date
     group by unified_customer_id
 
@@ -43,6 +51,7 @@ window_lines as (
     select *
     from order_lines
     where order_date between {{ window_start_date() }} and {{ logical_date() }}
+        and unified_customer_id is not null
 
 ),
 
@@ -64,6 +73,7 @@ category_spend as (
         category,
         greatest(sum(net_line_amount), 0) as net_spend
     from window_lines
+    where is_rfm_line
     group by unified_customer_id, category
 
 ),

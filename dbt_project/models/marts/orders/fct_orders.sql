@@ -12,6 +12,7 @@ final as (
         order_id,
         channel,
         unified_customer_id,
+        is_guest,
         ordered_at,
         order_date,
         is_cancelled,
@@ -19,6 +20,7 @@ final as (
         is_completed,
         gross_amount,
         net_amount,
+        merchandise_net_amount,
         item_count,
         line_count
     from orders
