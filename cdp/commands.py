@@ -91,7 +91,26 @@ def initial_load(until: str, stop_spark: bool) -> int:
 
 
 def ensure_demo_data(settings: Settings) -> int:
-    """Generate the demo dataset unless landing data is already there."""
+    """Generate the demo dataset unless an active source has landed drops.
+
+    Only the demo's own sources are generated: a deployment naming its own sources in
+    CDP_SOURCES with nothing landed yet gets an error (2), never synthetic data.
+    """
+    if landing_dates(settings):
+        print(f"reusing landing data under {settings.landing_dir}")
+        return 0
+    from datagen.generator import SOURCES as DEMO_SOURCES
+
+    active = get_registry(settings).active
+    own = [source for source in active if source not in DEMO_SOURCES]
+    if own:
+        print(
+            f"cdp run: no drops under {settings.landing_dir}/<source>/<YYYY-MM-DD>/ for the active "
+            f"source(s) {', '.join(own)} (CDP_SOURCES): land the exports first; the demo data is "
+            "generated only for the demo's sources",
+            file=sys.stderr,
+        )
+        return 2
     if landing_has_data(settings):
         print(f"reusing landing data under {settings.landing_dir}")
         return 0
@@ -113,7 +132,10 @@ def run_date(logical_date: str) -> int:
     settings = get_settings()
     check_logical_date(logical_date, settings)
     started = time.monotonic()
-    if ensure_demo_data(settings) != 0 or initial_load(logical_date, stop_spark=True) != 0:
+    prepared = ensure_demo_data(settings)
+    if prepared != 0:
+        return prepared
+    if initial_load(logical_date, stop_spark=True) != 0:
         return 1
     init_airflow(settings)
     print(f"running {NIGHTLY_DAG} for {logical_date} (airflow dags test)")

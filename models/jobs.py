@@ -5,27 +5,49 @@ They dispatch to the model families (today: segmentation); a new family adds its
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from models.registry import CHAMPION, alias_version
 from models.segmentation.registered_model import CHAMPION_URI, EXPERIMENT_NAME, MODEL_NAME
 from models.segmentation.scoring import score
+from models.segmentation.selection import TooFewCustomersError
 from models.segmentation.training import train
 from models.tracking import configure_mlflow
 
+log = logging.getLogger(__name__)
+
 
 def run_nightly(logical_date: str) -> dict[str, Any]:
-    """Score with the champion; on the very first night train one (it becomes champion) first."""
+    """Score with the champion; on the very first night train one (it becomes champion) first.
+
+    A deployment with too few customers to segment yet (its first days) has no champion to
+    score with: the night goes on, and the result says why no segments were written.
+    """
     configure_mlflow(EXPERIMENT_NAME)
     trained = None
     if alias_version(CHAMPION, MODEL_NAME) is None:
-        trained = train(logical_date)
+        try:
+            trained = train(logical_date)
+        except TooFewCustomersError as exc:
+            return _skipped(logical_date, exc)
     scored = score(logical_date, CHAMPION_URI)
     return {"trained": trained.summary() if trained else None, "scored": scored.__dict__}
 
 
 def run_weekly(logical_date: str) -> dict[str, Any]:
     """Train a challenger, promote it if `should_promote` allows, then rescore with the champion."""
-    trained = train(logical_date, promote=True)
+    try:
+        trained = train(logical_date, promote=True)
+    except TooFewCustomersError as exc:
+        if alias_version(CHAMPION, MODEL_NAME) is None:
+            return _skipped(logical_date, exc)
+        raise
     scored = score(logical_date, CHAMPION_URI)
     return {"trained": trained.summary(), "scored": scored.__dict__}
+
+
+def _skipped(logical_date: str, exc: Exception) -> dict[str, Any]:
+    reason = f"no segments for {logical_date}: {exc}; segmentation starts once enough customers have features"
+    log.warning(reason)
+    return {"trained": None, "scored": None, "skipped": reason}

@@ -234,10 +234,22 @@ def _candidate_grid(config: SelectionConfig) -> list[tuple[str, int]]:
     return grid
 
 
+class TooFewCustomersError(ValueError):
+    """The feature table has too few customers to choose a segmentation."""
+
+
+def min_rows(config: SelectionConfig) -> int:
+    """The fewest customers model selection works with: two per segment of the largest k."""
+    return max(config.k_max, 2) * 2
+
+
 def select_model(frame: pd.DataFrame, config: SelectionConfig, seed: int) -> Selection:
     """Fit the preprocessor once, then every candidate (see the module doc), and choose the winner."""
-    if len(frame) < max(config.k_max, 2) * 2:
-        raise ValueError(f"{len(frame)} rows are too few to select among up to {config.k_max} segments")
+    if len(frame) < min_rows(config):
+        raise TooFewCustomersError(
+            f"{len(frame)} customers are too few to select among up to {config.k_max} segments "
+            f"(at least {min_rows(config)})"
+        )
     inputs = frame[list(config.features)]
     preprocess = build_preprocessor(config.features).fit(inputs)
     scaled = preprocess.transform(inputs)

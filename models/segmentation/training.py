@@ -9,6 +9,7 @@ is logged with signature and input example and registered; the first version bec
 from __future__ import annotations
 
 import json
+import logging
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ import pandas as pd
 from mlflow.entities.model_registry import ModelVersion
 
 from customer_platform.config import get_settings
-from models.features import feature_table_hash, load_features, parse_logical_date
+from models.features import feature_table_hash, features_with_sources, load_features, parse_logical_date
 from models.promotion import apply_promotion, decide_promotion
 from models.registry import CHAMPION, alias_version, load_pipeline, log_and_register_model
 from models.segmentation.personas import (
@@ -29,12 +30,19 @@ from models.segmentation.personas import (
     name_personas,
     population_reference,
 )
-from models.segmentation.pipeline import centers_in_original_units, cluster_centers, transformed_feature_names
+from models.segmentation.pipeline import (
+    CLUSTER_FEATURES,
+    centers_in_original_units,
+    cluster_centers,
+    transformed_feature_names,
+)
 from models.segmentation.promotion_rule import should_promote, stability_ari
 from models.segmentation.registered_model import EXPERIMENT_NAME, MODEL_NAME, load_segment_metadata
 from models.segmentation.reports import write_training_artifacts
 from models.segmentation.selection import Selection, SelectionConfig, sample_silhouette, select_model
 from models.tracking import configure_mlflow
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -130,7 +138,16 @@ def train(logical_date: str, config: SelectionConfig | None = None, promote: boo
 
     promote: apply the promotion rule (False registers a challenger and leaves the champion).
     """
-    config = config or SelectionConfig()
+    left_out: dict[str, str] = {}
+    if config is None:
+        features, left_out = features_with_sources(CLUSTER_FEATURES)
+        if len(features) < 2:
+            raise ValueError(
+                f"segmentation needs two or more features with a source behind them; left out: {left_out}"
+            )
+        config = SelectionConfig(features=features)
+    if left_out:
+        log.info("segmentation features: %s; left out: %s", ", ".join(config.features), left_out)
     settings = get_settings()
     day = parse_logical_date(logical_date).isoformat()
     experiment_id = configure_mlflow(EXPERIMENT_NAME)
@@ -165,6 +182,8 @@ def train(logical_date: str, config: SelectionConfig | None = None, promote: boo
                 "feature_table_hash": data_hash,
                 "chosen_algorithm": winner.algorithm,
                 "chosen_k": winner.k,
+                # Features without an active source behind them (null or constant columns).
+                "features_left_out": ",".join(sorted(left_out)) or "none",
             }
         )
         mlflow.log_metrics(winner.metrics() | {"n_segments": winner.k, "row_count": len(frame)})

@@ -108,3 +108,19 @@ def test_config_shows_the_source_settings_and_the_active_sources(monkeypatch, ca
     assert "requested_sources = ('web_orders', 'crm_customers')" in lines
     active = [line for line in lines if line.startswith("active_sources = ")]
     assert len(active) == 1 and set(active[0].split(" = ")[1].split(",")) == {"web_orders", "crm_customers"}
+
+
+def test_run_with_own_sources_and_no_drops_generates_nothing(isolated_settings, monkeypatch, capsys):
+    """CDP_SOURCES naming a deployment's own export: no synthetic data, a message naming what to land."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the demo must not be generated for a deployment's own sources")
+
+    monkeypatch.setattr(commands, "generate_demo", refuse)
+    monkeypatch.setenv("CDP_SOURCES", "invoice_lines")
+    monkeypatch.setenv("CDP_START_DATE", "2010-12-01")
+    reload_settings()
+    assert cli.main(["run", "--date", "2010-12-02"]) == 2
+    err = capsys.readouterr().err
+    assert "no drops under" in err and "invoice_lines" in err and "CDP_SOURCES" in err
+    assert not get_settings().landing_dir.exists()
