@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from datetime import date, timedelta
+from pathlib import Path
 
 from cdp import commands
 from cdp.summary import collect_summary, format_summary
@@ -115,6 +116,16 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_onboard(args: argparse.Namespace) -> int:
+    return commands.onboard(args.path, args.name, args.entity, args.force, args.dry_run)
+
+
+def cmd_validate_contracts(args: argparse.Namespace) -> int:
+    from cdp.dry_run import validate_command
+
+    return validate_command(args.paths)
+
+
 def cmd_config(args: argparse.Namespace) -> int:
     print("\n".join(commands.config_lines()))
     return 0
@@ -192,6 +203,27 @@ def build_parser() -> argparse.ArgumentParser:
     erase.add_argument("--customer-id", action="append", default=[], help="a CRM customer id (repeatable)")
     erase.add_argument("--request-id", help="ticket id recorded in the audit (default: derived, no PII)")
     erase.set_defaults(func=cmd_erase)
+
+    onboard = sub.add_parser("onboard", help="draft a contract from a sample export, validate and dry-run it")
+    onboard.add_argument("path", help="a sample file (CSV) or a folder of one drop")
+    onboard.add_argument("--name", required=True, help="source name (lower-case letters, digits, _)")
+    onboard.add_argument("--entity", help="what one row is (default: guessed from the header)")
+    onboard.add_argument("--force", action="store_true", help="replace an existing contract of that name")
+    onboard.add_argument(
+        "--dry-run",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="ingest the sample in a scratch folder",
+    )
+    onboard.set_defaults(func=cmd_onboard)
+
+    contracts = sub.add_parser("contracts", help="work with source contracts")
+    contracts_sub = contracts.add_subparsers(dest="contracts_command", required=True)
+    validate = contracts_sub.add_parser("validate", help="check contracts and name every mistake")
+    validate.add_argument(
+        "paths", nargs="*", type=Path, help="contract files (default: all in CDP_CONTRACTS_DIR)"
+    )
+    validate.set_defaults(func=cmd_validate_contracts)
 
     config = sub.add_parser("config", help="print the resolved configuration")
     config.set_defaults(func=cmd_config)

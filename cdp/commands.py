@@ -202,3 +202,49 @@ def config_lines(settings: Settings | None = None) -> list[str]:
     lines = [f"{key} = {value}" for key, value in settings.describe().items()]
     lines.append(f"active_sources = {','.join(get_registry(settings).active)}")
     return lines
+
+
+def onboard(path: str, name: str, entity: str | None, force: bool, dry_run: bool) -> int:
+    """`cdp onboard`: sniff a sample, write a draft contract, validate it, dry-run it."""
+    from pathlib import Path
+
+    from cdp import dry_run as dry
+    from cdp.contract_draft import build_contract
+    from cdp.onboarding import check_entity, guess_entity, read_sample, render, write_draft
+    from customer_platform.contract_parser import _NAME
+
+    if not _NAME.match(name):
+        print(
+            f"cdp onboard: --name {name!r} must be lower-case letters, digits and _ (it names tables)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        chosen = check_entity(entity)
+        sample = read_sample(Path(path))
+    except ValueError as exc:
+        print(f"cdp onboard: {exc}", file=sys.stderr)
+        return 2
+    guessed = guess_entity(sample)
+    entity_note = f"{chosen} (given)" if chosen else f"{guessed} (guessed from the header names: confirm)"
+    text = render(build_contract(sample, name, chosen or guessed), sample, entity_note)
+    try:
+        target = write_draft(text, name, force)
+    except FileExistsError as exc:
+        print(f"cdp onboard: {exc}", file=sys.stderr)
+        return 1
+    print(text)
+    print(f"draft contract written to {target}")
+    problems = dry.contract_problems([target])[target]
+    if problems:
+        print("the draft is not valid yet; fix these, then run `cdp contracts validate`:")
+        print("\n".join(f"  - {p}" for p in problems))
+        return 1
+    print("the draft is valid")
+    if dry_run:
+        dry.print_dry_run(dry.dry_run(target, Path(path)))
+    print(
+        f"next: confirm the proposals, then set CDP_SOURCES to include {name} and land drops under "
+        f"{get_settings().landing_dir}/{name}/<YYYY-MM-DD>/"
+    )
+    return 0

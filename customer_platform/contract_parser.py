@@ -109,39 +109,77 @@ def _mapping(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
     return value
 
 
+def _attempt(problems: list[str], parse, *args):
+    """parse(*args), or None with its ContractError's problems added to `problems`."""
+    try:
+        return parse(*args)
+    except ContractError as exc:
+        problems.extend(exc.problems)
+        return None
+
+
+def _entries(data: dict[str, Any], key: str, where: str, problems: list[str]) -> list[Any]:
+    value = data[key]["columns"] if key == "silver" and isinstance(data[key], dict) else data[key]
+    if not isinstance(value, list):
+        problems.append(f"{where}: {key} must be a list, got {value!r}")
+        return []
+    return value
+
+
 def parse_contract(data: Any, path: Path | None = None) -> SourceContract:
-    """Build and validate a contract from its YAML mapping; ContractError names file and key."""
+    """Build and validate a contract from its YAML mapping.
+
+    ContractError names the file and key of every mistake found (`.problems`), not only the first.
+    """
     where = str(path or (data.get("name") if isinstance(data, dict) else None) or "<contract>")
     if not isinstance(data, dict):
         raise ContractError(f"{where}: a contract is a YAML mapping, got {type(data).__name__}")
+    problems: list[str] = []
     unknown = set(data) - _CONTRACT_KEYS
     if unknown:
-        raise ContractError(
+        problems.append(
             f"{where}: unknown keys {sorted(unknown)}; allowed: {', '.join(sorted(_CONTRACT_KEYS))}"
         )
-    for required in ("name", "entity", "fields", "silver", "natural_key"):
-        if required not in data:
-            raise ContractError(f"{where}: missing required key {required!r}")
-    entity = one_of(data["entity"], ENTITIES, where, "entity")
+    missing = [key for key in ("name", "entity", "fields", "silver", "natural_key") if key not in data]
+    problems += [f"{where}: missing required key {key!r}" for key in missing]
+    if missing:
+        raise ContractError(problems)
+    if not isinstance(data["silver"], dict) or "table" not in data["silver"]:
+        raise ContractError([*problems, f"{where}: silver must be a mapping with table and columns"])
+    entity = _attempt(problems, one_of, data["entity"], ENTITIES, where, "entity")
+    fields_ = [
+        _attempt(problems, _field, f, f"{where}: field {f.get('name') if isinstance(f, dict) else f!r}")
+        for f in _entries(data, "fields", where, problems)
+    ]
+    columns = [
+        _attempt(problems, _silver_column, c, f"{where}: silver")
+        for c in _entries(data, "silver", where, problems)
+    ]
+    identifiers = [
+        _attempt(problems, _identifier, column, spec, f"{where}: identifiers.{column}")
+        for column, spec in (_attempt(problems, _mapping, data, "identifiers", where) or {}).items()
+    ]
+    pii = {
+        column: _attempt(problems, one_of, cls, PII_CLASSES, f"{where}: pii.{column}", "class")
+        for column, cls in (_attempt(problems, _mapping, data, "pii", where) or {}).items()
+    }
+    measures = _attempt(problems, _mapping, data, "measures", where) or {}
+    options = {
+        "format": _attempt(problems, one_of, data.get("format", "csv"), FORMATS, where, "format"),
+        "max_quarantine_rate": _attempt(problems, max_rate, data, where),
+        "duplicates": _attempt(
+            problems, one_of, data.get("duplicates", "collapse"), DUPLICATE_POLICIES, where, "duplicates"
+        ),
+        "relations": _attempt(problems, relations, data, entity, where) if entity else {},
+    }
+    if problems:
+        raise ContractError(problems)
     try:
-        fields_ = tuple(_field(f, f"{where}: field {f.get('name') if isinstance(f, dict) else f!r}")
-                        for f in data["fields"])  # fmt: skip
-        silver = data["silver"]
-        columns = tuple(_silver_column(c, f"{where}: silver") for c in silver["columns"])
-        identifiers = tuple(
-            _identifier(column, spec, f"{where}: identifiers.{column}")
-            for column, spec in _mapping(data, "identifiers", where).items()
-        )
-        pii = {
-            column: one_of(cls, PII_CLASSES, f"{where}: pii.{column}", "class")
-            for column, cls in _mapping(data, "pii", where).items()
-        }
         contract = SourceContract(
             name=str(data["name"]),
-            format=one_of(data.get("format", "csv"), FORMATS, where, "format"),
-            fields=fields_,
-            silver_table=silver["table"],
-            silver_columns=columns,
+            fields=tuple(fields_),
+            silver_table=data["silver"]["table"],
+            silver_columns=tuple(columns),
             natural_key=tuple(data["natural_key"]),
             entity=entity,
             latest_by=data.get("latest_by"),
@@ -150,41 +188,45 @@ def parse_contract(data: Any, path: Path | None = None) -> SourceContract:
             require_one_of=tuple(tuple(group) for group in data.get("require_one_of", ())),
             description=data.get("description", ""),
             record_id=data.get("record_id"),
-            identifiers=identifiers,
-            measures={str(k): str(v) for k, v in _mapping(data, "measures", where).items()},
+            identifiers=tuple(identifiers),
+            measures={str(k): str(v) for k, v in measures.items()},
             pii={**{i.column: default_pii(i.type, i.form) for i in identifiers}, **pii},
             trust_rank=int(data.get("trust_rank", 100)),
             channel=data.get("channel"),
             example=bool(data.get("example", False)),
-            max_quarantine_rate=max_rate(data, where),
-            duplicates=one_of(data.get("duplicates", "collapse"), DUPLICATE_POLICIES, where, "duplicates"),
-            relations=relations(data, entity, where),
             path=path,
+            **options,
         )
-    except (KeyError, TypeError) as exc:
+    except ContractError:
+        raise
+    except (KeyError, TypeError, ValueError) as exc:
         raise ContractError(f"{where}: missing or malformed entry {exc}") from exc
-    _validate(contract, where)
+    problems = contract_problems(contract, where)
+    if problems:
+        raise ContractError(problems)
     return contract
 
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
-def _validate(contract: SourceContract, where: str) -> None:
+def contract_problems(contract: SourceContract, where: str) -> list[str]:
+    """Every mistake of a parsed contract (columns named that do not exist, measures, ...)."""
+    problems: list[str] = []
     for key, value in (("name", contract.name), ("silver.table", contract.silver_table)):
         if not _NAME.match(value):
-            raise ContractError(
+            problems.append(
                 f"{where}: {key} {value!r} must be lower-case letters, digits and _ (a table name)"
             )
     for column in contract.silver_names:
         if not _NAME.match(column):
-            raise ContractError(f"{where}: silver column {column!r} must be lower-case letters, digits and _")
+            problems.append(f"{where}: silver column {column!r} must be lower-case letters, digits and _")
     names = contract.field_names
     if len(set(names)) != len(names):
-        raise ContractError(f"{where}: duplicate field names")
+        problems.append(f"{where}: duplicate field names")
     silver = set(contract.silver_names)
     if not contract.natural_key:
-        raise ContractError(f"{where}: natural_key must name at least one silver column")
+        problems.append(f"{where}: natural_key must name at least one silver column")
     named = {
         "natural_key": contract.natural_key,
         "latest_by": [contract.latest_by] if contract.latest_by else [],
@@ -196,29 +238,30 @@ def _validate(contract: SourceContract, where: str) -> None:
     for key, columns in named.items():
         for column in columns:
             if column not in silver:
-                raise ContractError(
+                problems.append(
                     f"{where}: {key}: {column!r} is not a silver column; silver columns: {', '.join(contract.silver_names)}"
                 )
     for group in contract.require_one_of:
         if not set(group) <= set(names):
-            raise ContractError(f"{where}: require_one_of {list(group)} names unknown fields")
+            problems.append(f"{where}: require_one_of {list(group)} names unknown fields")
     allowed = ENTITY_MEASURES[contract.entity]
     for role in contract.measures:
         if role not in allowed:
-            raise ContractError(
+            problems.append(
                 f"{where}: measures.{role} is not a measure of entity {contract.entity!r}; allowed: {', '.join(allowed)}"
             )
     missing = [role for role, required in allowed.items() if required and role not in contract.measures]
     if contract.entity == "order" and "net_amount" not in contract.measures and not contract.relations:
         missing.append("net_amount (or relations.payments / relations.lines)")
     if missing:
-        raise ContractError(f"{where}: entity {contract.entity!r} needs measures {', '.join(missing)}")
+        problems.append(f"{where}: entity {contract.entity!r} needs measures {', '.join(missing)}")
     if contract.entity != "enrichment" and contract.identifiers and not contract.record_id:
-        raise ContractError(f"{where}: record_id is required when a {contract.entity} carries identifiers")
+        problems.append(f"{where}: record_id is required when a {contract.entity} carries identifiers")
     if contract.entity == "enrichment" and not any(i.form != "raw" or i.is_key for i in contract.identifiers):
-        raise ContractError(f"{where}: an enrichment needs an identifier to join on (e.g. a hashed email)")
+        problems.append(f"{where}: an enrichment needs an identifier to join on (e.g. a hashed email)")
     if contract.trust_rank < 1:
-        raise ContractError(f"{where}: trust_rank must be a positive integer, got {contract.trust_rank}")
+        problems.append(f"{where}: trust_rank must be a positive integer, got {contract.trust_rank}")
+    return problems
 
 
 def load_contract(path: Path) -> SourceContract:

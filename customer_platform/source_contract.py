@@ -13,7 +13,14 @@ OCCURRENCE_COLUMN = "_occurrence"
 
 
 class ContractError(ValueError):
-    """A contract file is invalid; the message names the file, the key and what is allowed."""
+    """A contract file is invalid; the message names the file, the key and what is allowed.
+
+    `problems` lists every mistake found (the message joins them on one line).
+    """
+
+    def __init__(self, message: str | list[str]) -> None:
+        self.problems = [message] if isinstance(message, str) else list(message)
+        super().__init__("; ".join(self.problems))
 
 
 @dataclass(frozen=True)

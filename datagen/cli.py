@@ -1,5 +1,8 @@
 """Command line: `python -m datagen generate --customers N --start D --end D --seed S`.
 
+`python -m datagen invoices` writes the invoice-line onboarding example instead (a year of
+a retailer's export; see `datagen/exports.py`).
+
 Defaults come from `customer_platform.config.get_settings()`. A bad argument exits
 with code 2 and a message naming it; a non-empty output folder needs `--force`.
 """
@@ -7,6 +10,7 @@ with code 2 and a message naming it; a non-empty output folder needs `--force`.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from datetime import date
 from pathlib import Path
@@ -92,13 +96,51 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help=f"one line per day on stderr (default: on from {PROGRESS_THRESHOLD} customers)",
     )
+    inv = sub.add_parser(
+        "invoices",
+        help="write a year of an online retailer's invoice-line export (the invoice_lines example contract)",
+    )
+    inv.add_argument("--out", type=Path, help="landing folder (default: the configured landing_dir)")
+    inv.add_argument(
+        "--customers", type=_positive_int, default=4000, help="number of customers (default 4000)"
+    )
+    inv.add_argument(
+        "--start", type=_iso_date, default=date(2010, 12, 1), help="first day (default 2010-12-01)"
+    )
+    inv.add_argument("--days", type=_positive_int, default=374, help="calendar days (default 374)")
+    inv.add_argument(
+        "--lines", type=_positive_int, default=500_000, help="about this many lines (default 500000)"
+    )
+    inv.add_argument("--seed", type=int, help="random seed (default: CDP_SEED)")
+    inv.add_argument(
+        "--force", action="store_true", help="write into a landing folder that has invoice drops"
+    )
     return parser
+
+
+def _invoices(args: argparse.Namespace) -> int:
+    from datagen.exports import invoice_year
+
+    settings = get_settings()
+    out = (args.out or settings.landing_dir).resolve()
+    target = out / "invoice_lines"
+    if target.exists() and any(target.iterdir()) and not args.force:
+        print(f"datagen: {target} is not empty; pass --force to overwrite it", file=sys.stderr)
+        return 1
+    if target.exists():
+        shutil.rmtree(target)
+    seed = settings.seed if args.seed is None else args.seed
+    report = invoice_year(out, args.customers, args.start, args.days, seed, args.lines)
+    print(f"datagen: {report.summary()} -> {target}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse `argv`, generate, print a one-line summary; return the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "invoices":
+        return _invoices(args)
     settings = get_settings()
     customers = args.customers or settings.demo_customers
     start = args.start or _iso_date(settings.demo_start_date)

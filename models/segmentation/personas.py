@@ -96,15 +96,20 @@ def describe(centroid: Centroid, reference: Centroid, window_days: int) -> str:
     """One line in plain units: last order, orders per window, spend vs the median."""
     per = "a year" if window_days == 365 else f"per {window_days} days"
     frequency = float(centroid.get("frequency", 0.0))
-    sessions = float(centroid.get("sessions", 0.0))
-    opens = float(centroid.get("email_open_rate", 0.0))
-    activity = f"{sessions:.0f} web session{'' if round(sessions) == 1 else 's'}, opens {opens:.0%} of emails"
+    # Web and email activity only when the model has them (a source stands behind them):
+    # a deployment without a clickstream has no sessions, not zero sessions.
+    activity = ""
+    if "sessions" in centroid:
+        sessions = float(centroid["sessions"])
+        activity += f", {sessions:.0f} web session{'' if round(sessions) == 1 else 's'}"
+    if "email_open_rate" in centroid:
+        activity += f", opens {float(centroid['email_open_rate']):.0%} of emails"
     if frequency < 0.5:
-        return f"no recent orders ({frequency:.1f} {per}), {activity}"
+        return f"no recent orders ({frequency:.1f} {per}){activity}"
     orders = f"{frequency:.1f}" if frequency < 10 else f"{frequency:.0f}"
     return (
         f"last order {float(centroid.get('recency_days', 0.0)):.0f} days ago, {orders} orders {per}, "
-        f"spends {_ratio(centroid, reference, 'monetary'):.1f}× the median, {activity}"
+        f"spends {_ratio(centroid, reference, 'monetary'):.1f}× the median{activity}"
     )
 
 

@@ -58,6 +58,15 @@ def test_description_is_in_plain_units():
     assert description.startswith("last order 4 days ago, 12 orders a year, spends 3.1× the median")
 
 
+def test_a_model_without_web_or_email_features_describes_no_web_or_email_activity():
+    orders_only = {k: v for k, v in _centroid(recency_days=4, frequency=12, monetary=465).items()
+                   if k not in ("sessions", "email_open_rate")}  # fmt: skip
+    [(_, described)] = name_personas([orders_only], REFERENCE, 365)
+    assert described == "last order 4 days ago, 12 orders a year, spends 3.1× the median"
+    [(_, with_web)] = name_personas([_centroid(recency_days=4, frequency=12, monetary=465)], REFERENCE, 365)
+    assert with_web.endswith(", 8 web sessions, opens 30% of emails")
+
+
 def test_same_names_are_disambiguated_deterministically():
     centroids = [
         _centroid(monetary=140, sessions=14),
