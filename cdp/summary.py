@@ -182,6 +182,11 @@ def format_summary(summary: dict[str, Any]) -> str:
     if summary["segments"]:
         first = summary["segments"][0]
         lines.append(f"  model version {first['model_version']}, MLflow run {first['mlflow_run_id']}")
+    else:
+        lines.append(
+            "  none yet: no segmentation model has been trained (too few customers with features "
+            "to segment; the segment_customers task's log gives the count)"
+        )
     lines.append("")
     lines.append("Where to look next:")
     for key, value in summary["next"].items():
