@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from customer_platform.config import get_settings
@@ -115,7 +115,32 @@ def build_parser() -> argparse.ArgumentParser:
     inv.add_argument(
         "--force", action="store_true", help="write into a landing folder that has invoice drops"
     )
+    shop = sub.add_parser(
+        "shop", help="write a shop database dump: customers, orders, payments (shop_* contracts)"
+    )
+    shop.add_argument("--out", type=Path, help="landing folder (default: the configured landing_dir)")
+    shop.add_argument(
+        "--customers", type=_positive_int, default=3000, help="number of customers (default 3000)"
+    )
+    shop.add_argument(
+        "--start", type=_iso_date, default=date(2023, 3, 1), help="first day of history (default 2023-03-01)"
+    )
+    shop.add_argument(
+        "--days", type=_positive_int, default=365, help="days of history; the dump is taken after them"
+    )
+    shop.add_argument("--seed", type=int, help="random seed (default: CDP_SEED)")
     return parser
+
+
+def _shop(args: argparse.Namespace) -> int:
+    from datagen.shop import shop_dump
+
+    settings = get_settings()
+    out = (args.out or settings.landing_dir).resolve()
+    seed = settings.seed if args.seed is None else args.seed
+    report = shop_dump(out, args.customers, args.start, args.days, seed)
+    print(f"datagen: {report.summary()} -> {out}/shop_*/{(args.start + timedelta(args.days)).isoformat()}")
+    return 0
 
 
 def _invoices(args: argparse.Namespace) -> int:
@@ -141,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "invoices":
         return _invoices(args)
+    if args.command == "shop":
+        return _shop(args)
     settings = get_settings()
     customers = args.customers or settings.demo_customers
     start = args.start or _iso_date(settings.demo_start_date)

@@ -50,3 +50,24 @@ def test_the_same_seed_writes_the_same_files_and_another_seed_does_not(tmp_path)
     invoice_year(again, seed=1, **args)
     invoice_year(other, seed=2, **args)
     assert _lines(first) == _lines(again) != _lines(other)
+
+
+def test_a_shop_dump_has_three_tables_in_the_shapes_the_shop_contracts_map(tmp_path):
+    from datagen.shop import shop_dump
+
+    report = shop_dump(tmp_path, customers=400, start=date(2023, 3, 1), days=200, seed=5)
+    day = "2023-09-17"
+    tables = {}
+    for source in ("shop_customers", "shop_orders", "shop_payments"):
+        [path] = (tmp_path / source / day).glob("*.csv")
+        with path.open(newline="") as f:
+            tables[source] = list(csv.DictReader(f))
+        contract = load_contract(CONTRACT.with_name(f"{source}_example.yml"))
+        assert set(tables[source][0]) == {f.source or f.name for f in contract.fields}
+    customers, orders, payments = tables["shop_customers"], tables["shop_orders"], tables["shop_payments"]
+    assert (len(customers), len(orders), len(payments)) == (400, report.orders, report.payments)
+    assert report.guest_orders == sum(1 for o in orders if not o["customer_id"]) > 0
+    assert {o["order_status"] for o in orders} >= {"delivered", "canceled", "returned"}
+    paid = {p["order_id"] for p in payments}
+    assert paid == {o["order_id"] for o in orders}, "every order has its payments"
+    assert any(p["payment_sequential"] == "2" for p in payments), "some orders are split over two payments"
