@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from customer_platform.config import Settings, get_settings
+from customer_platform.feature_sources import absent_features
 from customer_platform.registry import Registry, SourceContract, get_registry
 
 SOURCES_FILE = "_silver__sources.yml"
@@ -169,5 +170,7 @@ def registry_env(settings: Settings | None = None) -> dict[str, str]:
     registry = get_registry(settings)
     return {
         "CDP_DBT_REGISTRY": json.dumps(registry_spec(registry), separators=(",", ":"), sort_keys=True),
+        # Feature columns no active source stands behind: null in the marts, never a fake zero.
+        "CDP_DBT_ABSENT_FEATURES": json.dumps(list(absent_features(registry))),
         "CDP_DBT_REGISTRY_DIR": _relative_dir(settings, generated_files(registry)),
     }

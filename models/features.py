@@ -19,7 +19,9 @@ import pandas as pd
 
 from customer_platform.config import get_settings
 from customer_platform.contracts import CUSTOMER_FEATURE_COLUMNS
-from customer_platform.registry import Registry, get_registry
+from customer_platform.feature_sources import FEATURE_SOURCES, features_with_sources
+
+__all__ = ["FEATURE_SOURCES", "features_with_sources"]  # re-exported for the model families
 
 FEATURES_TABLE = "marts.customer_features"
 KEY_COLUMN = "unified_customer_id"
@@ -43,64 +45,6 @@ LOG_FEATURES: tuple[str, ...] = (
     "emails_sent",
     "days_since_last_engagement",
 )
-
-
-_ORDERS = (("order", None), ("order_line", None))
-
-#: What a feature needs behind it: any one of (entity, measure role) among the active sources
-#: (measure None: the entity alone). A feature absent here needs no particular source.
-#: Without its source a column is null or a constant in `marts.customer_features`, and a model
-#: trained on it would split customers on the absence of data.
-FEATURE_SOURCES: dict[str, tuple[tuple[str, str | None], ...]] = {
-    "recency_days": _ORDERS,
-    "frequency": _ORDERS,
-    "monetary": _ORDERS,
-    "avg_order_value": _ORDERS,
-    "return_rate": _ORDERS,
-    "r_score": _ORDERS,
-    "f_score": _ORDERS,
-    "m_score": _ORDERS,
-    "sessions": (("web_event", None),),
-    "product_views": (("web_event", None),),
-    "add_to_carts": (("web_event", None),),
-    "emails_sent": (("email_event", None),),
-    "email_open_rate": (("email_event", None),),
-    "email_click_rate": (("email_event", None),),
-    **{
-        column: (("order_line", "category"),)
-        for column in CUSTOMER_FEATURE_COLUMNS
-        if column.startswith("share_")
-    },
-    "age_band_index": (("enrichment", "age_band"),),
-    "income_band_index": (("enrichment", "income_band"),),
-    "household_size": (("enrichment", "household_size"),),
-    "has_children": (("enrichment", "has_children"),),
-    "is_urban": (("enrichment", "region_type"),),
-    "has_demographics": (("enrichment", None),),
-    "has_marketing_consent": (("customer_record", "marketing_consent"),),
-}
-
-
-def features_with_sources(
-    features: Sequence[str], registry: Registry | None = None
-) -> tuple[tuple[str, ...], dict[str, str]]:
-    """Split `features` into those an active source stands behind and those left out (with why)."""
-    registry = registry or get_registry()
-    kept, left_out = [], {}
-    for feature in features:
-        needs = FEATURE_SOURCES.get(feature)
-        if needs is None or any(
-            role is None or role in contract.measures
-            for entity, role in needs
-            for contract in registry.sources(entity)
-        ):
-            kept.append(feature)
-        else:
-            wanted = " or ".join(
-                f"{entity}" + (f" with measure {role}" if role else "") for entity, role in needs
-            )
-            left_out[feature] = f"no active source of entity {wanted}"
-    return tuple(kept), left_out
 
 
 class FeaturesNotFoundError(LookupError):

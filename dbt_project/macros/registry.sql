@@ -122,3 +122,19 @@
         {%- endfor %}
     where false
 {%- endmacro %}
+
+{#- A feature column: `expression` cast to `type`, or a typed null when no active source stands
+    behind the feature (CDP_DBT_ABSENT_FEATURES, customer_platform.feature_sources): a
+    deployment without a clickstream has no sessions, not zero sessions. -#}
+{% macro feature(column, expression, type) -%}
+    {%- if column in fromjson(env_var('CDP_DBT_ABSENT_FEATURES', '[]')) -%}
+        cast(null as {{ type }})
+    {%- else -%}
+        cast({{ expression }} as {{ type }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Whether a feature has a source behind it (see `feature`). -#}
+{% macro feature_present(column) -%}
+    {{ return(column not in fromjson(env_var('CDP_DBT_ABSENT_FEATURES', '[]'))) }}
+{%- endmacro %}

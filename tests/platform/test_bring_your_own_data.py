@@ -211,6 +211,13 @@ def test_invoice_deployment_runs_only_its_source(invoice_deployment):
     sources = query(settings, "select distinct source from marts.customer_identity_map")
     assert sources == [("invoice_lines",)]
     assert not (settings.landing_dir / "crm_customers").exists()
+    # No clickstream, email tool, categories or demographics: those features are null, not zero.
+    [(rows, sessions, opens, score, shares, ages, recency)] = query(
+        settings,
+        "select count(*), count(sessions), count(email_open_rate), count(engagement_score), "
+        "count(share_outlet), count(age_band_index), count(recency_days) from marts.customer_features",
+    )
+    assert rows == recency == 8 and (sessions, opens, score, shares, ages) == (0, 0, 0, 0, 0)
 
 
 # A shop database dump: customers, orders and payments, three contracts --------------------

@@ -1,4 +1,4 @@
-"""Suite `marts.customer_features`: the ML feature table, complete (no nulls) and in range."""
+"""Suite `marts.customer_features`: the ML feature table, complete (no nulls where a source stands behind a column) and in range."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 
 from customer_platform.contracts import CUSTOMER_FEATURES_CONTRACT
+from customer_platform.feature_sources import absent_features
 from customer_platform.registry import Registry
 from expectations.common import GateThresholds, critical, new_suite, parse_logical_date, warning
 
@@ -54,10 +55,15 @@ def build_suite(
     """Build `marts.customer_features`; `frame` (when given) adds not-null checks for extra columns."""
     day = parse_logical_date(logical_date)
     extra_columns = [c for c in getattr(frame, "columns", []) if c not in COLUMNS]
+    # A feature no active source stands behind is null in every row, never a fake zero.
+    absent = set(absent_features(registry))
     expectations = [critical(gxe.ExpectColumnToExist, column=c) for c in COLUMNS]
     expectations += [
-        critical(gxe.ExpectColumnValuesToNotBeNull, column=c) for c in (*COLUMNS, *extra_columns)
+        critical(gxe.ExpectColumnValuesToNotBeNull, column=c)
+        for c in (*COLUMNS, *extra_columns)
+        if c not in absent
     ]
+    expectations += [critical(gxe.ExpectColumnValuesToBeNull, column=c) for c in COLUMNS if c in absent]
     expectations += [
         critical(gxe.ExpectColumnValuesToBeUnique, column="unified_customer_id"),
         critical(gxe.ExpectColumnValuesToBeInSet, column="logical_date", value_set=[str(day)]),

@@ -1,4 +1,5 @@
 -- Engagement of every active customer (any order, web or email event up to the logical date).
+-- Web or email columns are null when no active source of that kind stands behind them.
 with
 
 customer_orders as (
@@ -33,12 +34,14 @@ joined as (
 
     select
         active_customers.unified_customer_id,
-        coalesce(web_activity.sessions, 0) as sessions,
-        coalesce(web_activity.product_views, 0) as product_views,
-        coalesce(web_activity.add_to_carts, 0) as add_to_carts,
-        coalesce(email_activity.emails_sent, 0) as emails_sent,
-        coalesce(email_activity.email_open_rate, 0.0) as email_open_rate,
-        coalesce(email_activity.email_click_rate, 0.0) as email_click_rate,
+        {{ feature('sessions', 'coalesce(web_activity.sessions, 0)', 'integer') }} as sessions,
+        {{ feature('product_views', 'coalesce(web_activity.product_views, 0)', 'integer') }} as product_views,
+        {{ feature('add_to_carts', 'coalesce(web_activity.add_to_carts, 0)', 'integer') }} as add_to_carts,
+        {{ feature('emails_sent', 'coalesce(email_activity.emails_sent, 0)', 'integer') }} as emails_sent,
+        {{ feature('email_open_rate', 'coalesce(email_activity.email_open_rate, 0.0)', 'double') }}
+            as email_open_rate,
+        {{ feature('email_click_rate', 'coalesce(email_activity.email_click_rate, 0.0)', 'double') }}
+            as email_click_rate,
         greatest(
             cast(web_activity.last_web_event_at as date),
             cast(email_activity.last_email_engagement_at as date)
@@ -55,10 +58,12 @@ with_recency as (
 
     select
         *,
-        least(
-            coalesce({{ logical_date() }} - last_engagement_date, {{ rfm_window_days() }} + 1),
-            {{ rfm_window_days() }} + 1
-        ) as days_since_last_engagement
+        {{ feature(
+            'days_since_last_engagement',
+            'least(coalesce(' ~ logical_date() ~ ' - last_engagement_date, ' ~ rfm_window_days() ~ ' + 1), '
+                ~ rfm_window_days() ~ ' + 1)',
+            'integer'
+        ) }} as days_since_last_engagement
     from joined
 
 ),

@@ -103,15 +103,19 @@ final as (
         joined.days_since_last_engagement,
         cast(joined.engagement_score as double) as engagement_score,
         {% for category in var('product_categories') -%}
-        cast(coalesce(joined.share_{{ category }}, 0) as double) as share_{{ category }},
+        {{ feature('share_' ~ category, 'coalesce(joined.share_' ~ category ~ ', 0)', 'double') }}
+            as share_{{ category }},
         {% endfor -%}
-        cast(coalesce(joined.age_band_index, demographic_medians.median_age_band_index) as integer)
-            as age_band_index,
-        cast(coalesce(joined.income_band_index, 1) as integer) as income_band_index,
-        cast(coalesce(joined.household_size, demographic_medians.median_household_size) as integer)
-            as household_size,
-        cast(coalesce(joined.has_children, false) as integer) as has_children,
-        cast(coalesce(joined.region_type = 'urban', false) as integer) as is_urban,
+        -- Demographics: imputed for customers the enrichment does not cover, null without one.
+        {{ feature(
+            'age_band_index', 'coalesce(joined.age_band_index, demographic_medians.median_age_band_index)', 'integer'
+        ) }} as age_band_index,
+        {{ feature('income_band_index', 'coalesce(joined.income_band_index, 1)', 'integer') }} as income_band_index,
+        {{ feature(
+            'household_size', 'coalesce(joined.household_size, demographic_medians.median_household_size)', 'integer'
+        ) }} as household_size,
+        {{ feature('has_children', 'coalesce(joined.has_children, false)', 'integer') }} as has_children,
+        {{ feature('is_urban', "coalesce(joined.region_type = 'urban', false)", 'integer') }} as is_urban,
         cast(joined.has_demographics as integer) as has_demographics,
         cast(coalesce(joined.has_marketing_consent, false) as integer) as has_marketing_consent
     from joined
