@@ -26,7 +26,9 @@ class PersonFileWarehouse:
     truth_dir: Path
 
 
-def build_person_file_warehouse(root: Path, spark, seed: int = 42) -> PersonFileWarehouse:
+def build_person_file_warehouse(
+    root: Path, spark, seed: int = 42, customers: int = CUSTOMERS
+) -> PersonFileWarehouse:
     """Generate (one day), ingest and build the identity marts under root."""
     from customer_platform.config import reload_settings
     from customer_platform.warehouse import run_dbt
@@ -42,7 +44,7 @@ def build_person_file_warehouse(root: Path, spark, seed: int = 42) -> PersonFile
         settings = reload_settings()
         generate(
             settings.landing_dir,
-            CUSTOMERS,
+            customers,
             DAY,
             DAY,
             seed=seed,
@@ -52,7 +54,14 @@ def build_person_file_warehouse(root: Path, spark, seed: int = 42) -> PersonFile
         for source in PERSON_FILE_SOURCES:
             ingest_dates(source, [DAY.isoformat()], run_id="person-file", spark=spark)
         run_dbt(
-            ["build", "--select", "+customer_identity_map", "+dim_customers", "--indirect-selection", "cautious"],
+            [
+                "build",
+                "--select",
+                "+customer_identity_map",
+                "+dim_customers",
+                "--indirect-selection",
+                "cautious",
+            ],
             DAY.isoformat(),
         )
         built = PersonFileWarehouse(settings.warehouse_path, settings.landing_dir / "_truth")

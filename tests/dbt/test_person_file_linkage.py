@@ -17,7 +17,9 @@ def person_file(tmp_path_factory, spark):
 
 
 def test_member_file_meets_the_precision_and_recall_targets(person_file):
-    metrics = identity_metrics(person_file.warehouse_path, person_file.truth_dir, focus_source="scheme_members")
+    metrics = identity_metrics(
+        person_file.warehouse_path, person_file.truth_dir, focus_source="scheme_members"
+    )
     # Enough member-to-contact pairs to measure (about 0.5 x 0.85 x 400 persons).
     assert metrics["true_pairs"] >= 120, metrics
     assert metrics["precision"] >= PRECISION_TARGET, metrics
