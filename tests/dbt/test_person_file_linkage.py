@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 import duckdb
-import pytest
 
 from bench.identity_quality import identity_metrics
-from tests.dbt.person_file_warehouse import build_person_file_warehouse
 
 PRECISION_TARGET, RECALL_TARGET = 0.98, 0.90
-
-
-@pytest.fixture(scope="module")
-def person_file(tmp_path_factory, spark):
-    return build_person_file_warehouse(tmp_path_factory.mktemp("person-file"), spark)
 
 
 def test_member_file_meets_the_precision_and_recall_targets(person_file):
