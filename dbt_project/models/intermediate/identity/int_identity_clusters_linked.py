@@ -17,10 +17,9 @@ Fellegi-Sunter models score candidate pairs, each in a private in-memory DuckDB:
   exact name + birth date agreement; with fewer than MIN_PROFILES_TO_TRAIN profiles, and for
   any level the data never showed, the expert values in ATTRIBUTES are used (documented rule).
 
-A pair is accepted when its match probability reaches var('identity_match_probability_threshold').
-Accepted pairs merge clusters strongest first (union-find) unless the two sides already hold
-records of one customer-record source: two CRM contacts (or two members of one scheme) are
-never merged on a guess, not even through a third cluster.
+A pair is accepted at var('identity_match_probability_threshold'); accepted pairs merge
+clusters strongest first (union-find) unless both sides already hold records of one
+customer-record source: two CRM contacts are never merged on a guess, not even via a third.
 """
 
 import numpy as np
@@ -40,8 +39,7 @@ EXACT_RULE_RECALL = 0.8
 #: Floors of estimated m and u: every level keeps some true matches (data entry errors) and
 #: some random pairs (Splink's own value for a level never observed).
 M_FLOOR, U_FLOOR = 0.01, 1e-6
-#: attribute -> (comparison, Jaro-Winkler thresholds or None, tf, expert m, expert u), levels
-#: from exact to else. Expert values: agreement rates of true matches (m) and of random pairs (u).
+#: attribute -> (comparison, Jaro-Winkler thresholds, tf, expert m, expert u); levels exact..else.
 ATTRIBUTES = {
     "first_name": ("jw", [0.92, 0.8], True, [0.85, 0.08, 0.04, 0.03], [0.02, 0.01, 0.05, 0.92]),
     "last_name": ("jw", [0.92, 0.8], True, [0.85, 0.08, 0.04, 0.03], [0.01, 0.005, 0.03, 0.955]),
