@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-# n choose 2 as SQL over a count column.
-_PAIRS = "sum({n} * ({n} - 1) / 2)"
+# n choose 2 as SQL over the count columns, less the pairs among records outside the focus.
+_PAIRS = "sum(n_all * (n_all - 1) / 2 - n_rest * (n_rest - 1) / 2)"
 
 _METRICS_SQL = f"""
 with
@@ -33,16 +33,24 @@ truth as (
 ),
 
 scored as (
-    select resolved.unified_customer_id, truth.person_id
+    select
+        resolved.unified_customer_id,
+        truth.person_id,
+        -- Pairs of two unfocused records are left out (n below counts only the pairs that
+        -- touch the focus source: all pairs minus those among the rest).
+        coalesce(resolved.source <> ?, false) as is_rest
     from resolved
     inner join truth using (source, source_record_id)
 ),
 
-per_customer as (select unified_customer_id, count(*) as n, count(distinct person_id) as persons
+per_customer as (select unified_customer_id, count(*) as n_all, count(*) filter (where is_rest) as n_rest,
+                        count(distinct person_id) as persons
                  from scored group by 1),
-per_person as (select person_id, count(*) as n, count(distinct unified_customer_id) as customers
+per_person as (select person_id, count(*) as n_all, count(*) filter (where is_rest) as n_rest,
+                      count(distinct unified_customer_id) as customers
                from scored group by 1),
-per_pair as (select unified_customer_id, person_id, count(*) as n from scored group by 1, 2)
+per_pair as (select unified_customer_id, person_id, count(*) as n_all, count(*) filter (where is_rest) as n_rest
+             from scored group by 1, 2)
 
 select
     (select count(*) from scored) as records_scored,
@@ -50,9 +58,9 @@ select
     (select count(*) from truth anti join resolved using (source, source_record_id)) as truth_records_not_resolved,
     (select count(*) from per_person) as persons,
     (select count(*) from per_customer) as unified_customers,
-    (select coalesce({_PAIRS.format(n="n")}, 0) from per_customer) as predicted_pairs,
-    (select coalesce({_PAIRS.format(n="n")}, 0) from per_person) as true_pairs,
-    (select coalesce({_PAIRS.format(n="n")}, 0) from per_pair) as true_positive_pairs,
+    (select coalesce({_PAIRS}, 0) from per_customer) as predicted_pairs,
+    (select coalesce({_PAIRS}, 0) from per_person) as true_pairs,
+    (select coalesce({_PAIRS}, 0) from per_pair) as true_positive_pairs,
     (select count(*) from per_person where customers > 1) as persons_split,
     (select count(*) from per_customer where persons > 1) as unified_customers_merged
 """
@@ -63,11 +71,15 @@ def _ratio(numerator: float, denominator: float) -> float:
     return 1.0 if denominator == 0 else numerator / denominator
 
 
-def identity_metrics(warehouse_path: Path | str, truth_dir: Path | str) -> dict[str, Any]:
+def identity_metrics(
+    warehouse_path: Path | str, truth_dir: Path | str, focus_source: str | None = None
+) -> dict[str, Any]:
     """Pairwise precision / recall / F1 of resolved identities, plus split and merged counts.
 
     warehouse_path: the DuckDB file (opened read-only, so a running build is not disturbed).
     truth_dir: the generator's `_truth` folder holding `identities.csv`.
+    focus_source: count only the pairs with at least one record of this source (e.g. the
+        member file of the person-file scenario); default every pair.
     """
     import duckdb
 
@@ -76,7 +88,7 @@ def identity_metrics(warehouse_path: Path | str, truth_dir: Path | str) -> dict[
         raise FileNotFoundError(f"no ground truth at {identities}")
     con = duckdb.connect(str(warehouse_path), read_only=True)
     try:
-        cursor = con.execute(_METRICS_SQL, [str(identities)])
+        cursor = con.execute(_METRICS_SQL, [str(identities), focus_source])
         names = [column[0] for column in cursor.description]
         counts = {name: int(value) for name, value in zip(names, cursor.fetchone(), strict=True)}
     finally:

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from customer_platform.config import get_settings
-from datagen.generator import SOURCES
+from datagen.generator import ALL_SOURCES
 from datagen.profiles import MessRates, rate_names
 
 PROGRESS_THRESHOLD = 50_000
@@ -41,10 +41,10 @@ def _iso_date(text: str) -> date:
 
 def _sources(text: str) -> tuple[str, ...]:
     names = tuple(s.strip() for s in text.split(",") if s.strip())
-    unknown = [s for s in names if s not in SOURCES]
+    unknown = [s for s in names if s not in ALL_SOURCES]
     if unknown or not names:
         raise argparse.ArgumentTypeError(
-            f"unknown source(s) {', '.join(unknown) or '(none given)'}; choose from {', '.join(SOURCES)}"
+            f"unknown source(s) {', '.join(unknown) or '(none given)'}; choose from {', '.join(ALL_SOURCES)}"
         )
     return names
 
@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, help="random seed (default: CDP_SEED)")
     gen.add_argument("--out", type=Path, help="landing folder (default: the configured landing_dir)")
     gen.add_argument("--force", action="store_true", help="overwrite a non-empty landing folder")
-    gen.add_argument("--sources", type=_sources, help=f"comma-separated subset of: {', '.join(SOURCES)}")
+    gen.add_argument("--sources", type=_sources, help=f"comma-separated subset of: {', '.join(ALL_SOURCES)}")
     gen.add_argument(
         "--rate",
         type=_rate,
@@ -86,6 +86,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME=VALUE",
         help="override a messiness rate (repeatable), e.g. malformed_line=0.01",
+    )
+    gen.add_argument(
+        "--member-file-share",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="also write scheme_members, a member file of this share of persons with no email,"
+        " phone or card (the person-file scenario; default 0: off)",
     )
     gen.add_argument(
         "--chunk", type=_positive_int, default=None, help="rows per generated chunk (memory knob)"
@@ -194,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         progress=progress,
         sources=args.sources,
         chunk=args.chunk or DEFAULT_CHUNK,
+        member_file_share=args.member_file_share,
     )
     print(
         f"datagen: {customers} persons, {report.total_rows()} lines in {len(report.files)} files, "

@@ -25,6 +25,7 @@ STREAMS = (
     "email_engagement",
     "demographics",
     "malformed",
+    "scheme_members",  # appended last: the demo streams keep their indices
 )
 SPECS_ORDER = tuple(SPECS)
 

@@ -20,6 +20,7 @@ from datagen import render
 from datagen.context import Context, epoch_day, stream_rng
 from datagen.crm import CrmSource, DemographicsSource
 from datagen.events import EmailSource, WebEventSource
+from datagen.members import MemberFileSource
 from datagen.mess import Tally
 from datagen.orders import OrderSources
 from datagen.persons import build_persons
@@ -35,6 +36,10 @@ SOURCES: tuple[str, ...] = (
     "email_engagement",
     "demographics",
 )
+
+#: Sources written only on request: the member file of the person-file scenario.
+OPTIONAL_SOURCES: tuple[str, ...] = ("scheme_members",)
+ALL_SOURCES: tuple[str, ...] = SOURCES + OPTIONAL_SOURCES
 
 DEFAULT_CHUNK = 100_000
 TRUTH_DIR = "_truth"
@@ -62,19 +67,25 @@ class GenerationReport:
         return sum(sum(self.rows.get(s, {}).values()) for s in names)
 
 
-def _check_args(customers: int, start: date, end: date, sources: tuple[str, ...]) -> None:
+def _check_args(
+    customers: int, start: date, end: date, sources: tuple[str, ...], member_file_share: float
+) -> None:
+    if not 0.0 <= member_file_share <= 1.0:
+        raise ValueError(f"member_file_share must be within 0..1, got {member_file_share!r}")
+    if "scheme_members" in sources and member_file_share == 0.0:
+        raise ValueError("source scheme_members needs member_file_share above 0")
     if customers <= 0:
         raise ValueError(f"customers must be positive, got {customers}")
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
-    unknown = sorted(set(sources) - set(SOURCES))
+    unknown = sorted(set(sources) - set(ALL_SOURCES))
     if unknown:
-        raise ValueError(f"unknown source(s): {', '.join(unknown)}; known: {', '.join(SOURCES)}")
+        raise ValueError(f"unknown source(s): {', '.join(unknown)}; known: {', '.join(ALL_SOURCES)}")
 
 
 def clear_output(out_dir: Path) -> None:
     """Remove what a previous generation wrote (source folders and `_truth`), nothing else."""
-    for name in (*SOURCES, TRUTH_DIR):
+    for name in (*ALL_SOURCES, TRUTH_DIR):
         target = out_dir / name
         if target.is_dir():
             shutil.rmtree(target)
@@ -90,15 +101,21 @@ def generate(
     progress: bool = False,
     sources: Iterable[str] | None = None,
     chunk: int = DEFAULT_CHUNK,
+    member_file_share: float = 0.0,
 ) -> GenerationReport:
     """Write daily drops for `customers` persons from `start` to `end` (inclusive) into `out_dir`.
 
     Same arguments, same bytes. Previous generator output in `out_dir` is replaced.
     sources: write only these sources (default all six); truth covers what was written.
     chunk: rows per generated chunk, the knob that bounds memory.
+    member_file_share: above 0, also write `scheme_members`, a loyalty-scheme member file of
+        this share of all persons with names, birth date and address but no email, phone or
+        card (the person-file scenario, see datagen/members.py). 0 (the default) leaves the
+        demo output byte-identical.
     """
-    selected = tuple(SOURCES) if sources is None else tuple(dict.fromkeys(sources))
-    _check_args(customers, start, end, selected)
+    default = SOURCES + (OPTIONAL_SOURCES if member_file_share > 0 else ())
+    selected = default if sources is None else tuple(dict.fromkeys(sources))
+    _check_args(customers, start, end, selected, member_file_share)
     rates = rates or MessRates()
     out_dir = Path(out_dir)
     clear_output(out_dir)
@@ -122,7 +139,7 @@ def generate(
         chunk=chunk,
     )
     render.write_persons_csv(truth / "persons.csv", ctx.persons, ctx.start_day, chunk)
-    writers = _source_writers(ctx, selected)
+    writers = _source_writers(ctx, selected, member_file_share)
     try:
         for d in range(days):
             for w in writers:
@@ -144,12 +161,12 @@ def generate(
         archetypes={a: int((ctx.persons.archetype == i).sum()) for i, a in enumerate(ARCHETYPES)},
         identities=ctx.identities.rows,
     )
-    _write_planted_json(truth / "planted.json", report, rates, ctx)
+    _write_planted_json(truth / "planted.json", report, rates, ctx, member_file_share)
     report.files = sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())
     return report
 
 
-def _source_writers(ctx: Context, selected: tuple[str, ...]) -> list:
+def _source_writers(ctx: Context, selected: tuple[str, ...], member_file_share: float) -> list:
     writers: list = []
     if "crm_customers" in selected:
         writers.append(CrmSource(ctx))
@@ -161,6 +178,8 @@ def _source_writers(ctx: Context, selected: tuple[str, ...]) -> list:
         writers.append(EmailSource(ctx))
     if "demographics" in selected:
         writers.append(DemographicsSource(ctx))
+    if "scheme_members" in selected:
+        writers.append(MemberFileSource(ctx, member_file_share))
     return writers
 
 
@@ -170,7 +189,9 @@ def _print_progress(ctx: Context, d: int) -> None:
     print(f"datagen: day {d + 1}/{ctx.days} {label} {counts}", file=sys.stderr, flush=True)
 
 
-def _write_planted_json(path: Path, report: GenerationReport, rates: MessRates, ctx: Context) -> None:
+def _write_planted_json(
+    path: Path, report: GenerationReport, rates: MessRates, ctx: Context, member_file_share: float
+) -> None:
     p = ctx.persons
     population = {
         "persons": p.n,
@@ -197,4 +218,6 @@ def _write_planted_json(path: Path, report: GenerationReport, rates: MessRates, 
         "identities": report.identities,
         "planted_lines_file": f"{TRUTH_DIR}/planted_lines.csv",
     }
+    if member_file_share > 0:  # absent by default: the demo's truth stays byte-identical
+        doc["member_file_share"] = member_file_share
     path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -141,3 +141,11 @@ def build_catalog(rng: np.random.Generator) -> tuple[np.ndarray, list[list[str]]
         prices[c] = np.sort(np.floor(raw) + endings)
     skus = [[f"{code}-{i:04d}" for i in range(SKUS_PER_CATEGORY)] for code in CATEGORY_CODES]
     return prices, skus
+
+
+#: Street names of the member file's addresses (the CRM holds no street).
+STREET_NAMES: tuple[str, ...] = (
+    "High Street", "Station Road", "Church Lane", "Park Avenue", "Victoria Road", "Mill Lane",
+    "Green Lane", "Manor Road", "Kings Road", "Queens Road", "Rue de la Paix", "Avenue Foch",
+    "Rue Victor Hugo", "Boulevard Voltaire", "Chemin des Vignes", "Rue du Moulin",
+)  # fmt: skip

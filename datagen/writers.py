@@ -136,6 +136,26 @@ SPECS: dict[str, SourceSpec] = {
             id_col=0,
             number_col=3,
         ),
+        # Optional: written only for the person-file scenario (generate(member_file_share=...)).
+        SourceSpec(
+            "scheme_members",
+            "scheme_members.csv",
+            (
+                "member_id",
+                "first_name",
+                "last_name",
+                "birth_date",
+                "street",
+                "postcode",
+                "city",
+                "country",
+                "joined_at",
+                "changed_at",
+            ),
+            key_cols=(0,),
+            id_col=0,
+            timestamp_col=9,
+        ),
     )
 }
 

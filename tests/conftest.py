@@ -95,6 +95,7 @@ TIER_FIXTURES: dict[str, set[str]] = {
     "spark": {"spark"},  # the session's one SparkSession
     "dbt": {
         "generated",  # landing -> Spark -> dbt (tests/dbt/generated_warehouse.py)
+        "person_file",  # the person-file scenario, landing -> Spark -> dbt (tests/dbt/person_file_warehouse.py)
         "day_by_day",  # the nightly DAG's stages in process (tests/platform/test_backfill.py)
         "backfilled",  # `cdp backfill --in-process` (tests/platform/test_backfill.py)
     },

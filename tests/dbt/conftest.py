@@ -79,3 +79,11 @@ def generated(tmp_path_factory, spark):
     from tests.dbt.generated_warehouse import build_generated_warehouses
 
     return build_generated_warehouses(tmp_path_factory.mktemp("generated"), spark)
+
+
+@pytest.fixture(scope="package")
+def person_file(tmp_path_factory, spark):
+    """The person-file scenario's warehouse (see tests/dbt/person_file_warehouse.py)."""
+    from tests.dbt.person_file_warehouse import build_person_file_warehouse
+
+    return build_person_file_warehouse(tmp_path_factory.mktemp("person-file"), spark)

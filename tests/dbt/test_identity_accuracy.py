@@ -58,3 +58,21 @@ def test_pairs_are_counted_from_cluster_sizes(tmp_path):
 def test_missing_truth_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match="identities.csv"):
         identity_metrics(tmp_path / "w.duckdb", tmp_path)
+
+
+def test_focus_counts_only_pairs_touching_one_source(tmp_path):
+    # Truth: P1 = crm a, member m; P2 = crm b, crm c. Resolved: U1 = a, m, b; U2 = c.
+    truth = tmp_path / "_truth"
+    truth.mkdir()
+    rows = [("crm", "a", "P1"), ("members", "m", "P1"), ("crm", "b", "P2"), ("crm", "c", "P2")]
+    (truth / "identities.csv").write_text(
+        "source,source_record_id,person_id\n" + "".join(f"{s},{r},{p}\n" for s, r, p in rows)
+    )
+    _write_identity_map(
+        tmp_path / "w.duckdb",
+        [("crm", "a", "U1"), ("members", "m", "U1"), ("crm", "b", "U1"), ("crm", "c", "U2")],
+    )
+    metrics = identity_metrics(tmp_path / "w.duckdb", truth, focus_source="members")
+    # Pairs touching m: predicted am, bm; true am. Overall also ab (predicted) and bc (true).
+    assert (metrics["predicted_pairs"], metrics["true_pairs"], metrics["true_positive_pairs"]) == (2, 1, 1)
+    assert (metrics["precision"], metrics["recall"]) == (0.5, 1.0)

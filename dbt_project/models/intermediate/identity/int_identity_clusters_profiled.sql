@@ -1,7 +1,10 @@
--- One contact profile per deterministic cluster, the input of probabilistic matching.
--- Over-merge key values (a family mailbox) are blanked so they cannot link anything here
--- either; the email's local part is reduced to letters and digits (anna.smith12 and
--- anna_smith12 compare equal).
+-- One contact profile per deterministic cluster, the input of probabilistic matching: every
+-- cluster with a usable email or any matching attribute (a member file's contact with no
+-- email or phone takes part through its names, birth date and address). Over-merge key
+-- values (a family mailbox) are blanked so they cannot link anything here either; the
+-- email's local part is reduced to letters and digits (anna.smith12 and anna_smith12 compare
+-- equal); names, city and street are lower-cased, postcodes lose their spaces. The customer
+-- record sources of a cluster feed the over-merge guard of the linking step.
 with
 
 identity_records as (
@@ -41,7 +44,10 @@ profiles as (
 
     select
         deterministic_cluster_id,
-        bool_or(entity = 'customer_record') as has_crm_record,
+        coalesce(
+            array_agg(distinct source order by source) filter (where entity = 'customer_record'),
+            cast([] as varchar[])
+        ) as customer_record_sources,
         first(email order by source_priority, observed_at desc nulls last, record_key)
             filter (where email is not null and is_usable_email) as email,
         first(lower(first_name) order by observed_at desc nulls last, record_key)
@@ -49,7 +55,13 @@ profiles as (
         first(lower(last_name) order by observed_at desc nulls last, record_key)
             filter (where last_name is not null) as last_name,
         first(birth_date order by observed_at desc nulls last, record_key)
-            filter (where birth_date is not null) as birth_date
+            filter (where birth_date is not null) as birth_date,
+        first(replace(upper(postcode), ' ', '') order by source_priority, observed_at desc nulls last, record_key)
+            filter (where postcode is not null) as postcode,
+        first(lower(city) order by source_priority, observed_at desc nulls last, record_key)
+            filter (where city is not null) as city,
+        first(lower(street_address) order by source_priority, observed_at desc nulls last, record_key)
+            filter (where street_address is not null) as street_address
     from records
     group by deterministic_cluster_id
 
@@ -59,15 +71,24 @@ final as (
 
     select
         deterministic_cluster_id,
-        has_crm_record,
+        customer_record_sources,
         email,
         nullif(regexp_replace(split_part(email, '@', 1), '[^a-z0-9]', '', 'g'), '') as email_local,
         nullif(split_part(email, '@', 2), '') as email_domain,
         first_name,
         last_name,
-        birth_date
+        birth_date,
+        postcode,
+        city,
+        street_address
     from profiles
-    where email is not null
+    where
+        email is not null
+        or first_name is not null
+        or last_name is not null
+        or birth_date is not null
+        or postcode is not null
+        or street_address is not null
 
 )
 
