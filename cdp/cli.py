@@ -40,6 +40,13 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _relation(value: str) -> tuple[str, str]:
+    role, sep, source = value.partition("=")
+    if not sep or not role.strip() or not source.strip():
+        raise argparse.ArgumentTypeError(f"expected ROLE=SOURCE (e.g. payments=shop_payments), got {value!r}")
+    return role.strip(), source.strip()
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """The main job: demo data if absent, history load, then the nightly DAG for the date."""
     return commands.run_date(args.date)
@@ -117,7 +124,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_onboard(args: argparse.Namespace) -> int:
-    return commands.onboard(args.path, args.name, args.entity, args.force, args.dry_run)
+    return commands.onboard(args.path, args.name, args.entity, args.force, args.dry_run, dict(args.relation))
 
 
 def cmd_validate_contracts(args: argparse.Namespace) -> int:
@@ -209,6 +216,14 @@ def build_parser() -> argparse.ArgumentParser:
     onboard.add_argument("--name", required=True, help="source name (lower-case letters, digits, _)")
     onboard.add_argument("--entity", help="what one row is (default: guessed from the header)")
     onboard.add_argument("--force", action="store_true", help="replace an existing contract of that name")
+    onboard.add_argument(
+        "--relation",
+        type=_relation,
+        action="append",
+        default=[],
+        metavar="ROLE=SOURCE",
+        help="a related source, e.g. payments=shop_payments (an order's amount from its payments)",
+    )
     onboard.add_argument(
         "--dry-run",
         action=argparse.BooleanOptionalAction,

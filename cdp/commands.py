@@ -204,7 +204,14 @@ def config_lines(settings: Settings | None = None) -> list[str]:
     return lines
 
 
-def onboard(path: str, name: str, entity: str | None, force: bool, dry_run: bool) -> int:
+def onboard(
+    path: str,
+    name: str,
+    entity: str | None,
+    force: bool,
+    dry_run: bool,
+    relations: dict[str, str] | None = None,
+) -> int:
     """`cdp onboard`: sniff a sample, write a draft contract, validate it, dry-run it."""
     from pathlib import Path
 
@@ -227,7 +234,7 @@ def onboard(path: str, name: str, entity: str | None, force: bool, dry_run: bool
         return 2
     guessed = guess_entity(sample)
     entity_note = f"{chosen} (given)" if chosen else f"{guessed} (guessed from the header names: confirm)"
-    text = render(build_contract(sample, name, chosen or guessed), sample, entity_note)
+    text = render(build_contract(sample, name, chosen or guessed, relations), sample, entity_note)
     try:
         target = write_draft(text, name, force)
     except FileExistsError as exc:

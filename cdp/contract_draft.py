@@ -63,7 +63,9 @@ def _idioms(sample: Sample, entity: str, measures: dict[str, str]) -> tuple[list
     return silver, notes
 
 
-def build_contract(sample: Sample, name: str, entity: str) -> dict[str, Any]:
+def build_contract(
+    sample: Sample, name: str, entity: str, relations: dict[str, str] | None = None
+) -> dict[str, Any]:
     """A contract mapping for `sample` as `entity`: fields, silver columns, roles, key."""
     allowed = ENTITY_MEASURES[entity]
     by_role = {c.role: c for c in sample.columns if c.role}
@@ -134,7 +136,13 @@ def build_contract(sample: Sample, name: str, entity: str) -> dict[str, Any]:
     }
     if sample.delimiter != ",":
         contract["delimiter"] = sample.delimiter
-    if entity == "order_line" and "line_number" not in measures:
+    sequence = next((c.name for c in sample.columns if re.search(r"seq|sequence|line_?n", c.name)), None)
+    if entity == "payment":
+        # Several payments per order: the order id and a sequence number, else the whole row.
+        contract["natural_key"] = (
+            [measures["order_id"], sequence] if sequence and "order_id" in measures else silver_names
+        )
+    elif entity == "order_line" and "line_number" not in measures:
         # No line number: the whole line is the key, and exact repeats are re-deliveries.
         contract["natural_key"] = [n for n in silver_names if n not in ("currency", "line_amount")]
         contract["duplicates"] = "collapse"
@@ -146,6 +154,12 @@ def build_contract(sample: Sample, name: str, entity: str) -> dict[str, Any]:
         contract["latest_by"] = measures["observed_at"]
     if record_id and identifiers:
         contract["record_id"] = record_id
+    if relations:
+        contract["relations"] = dict(relations)
+    elif entity == "order" and "net_amount" not in measures:
+        sample.notes.append(
+            "no amount column: name the payment or line source with --relation payments=SOURCE (or lines=SOURCE)"
+        )
     contract |= {"identifiers": identifiers, "measures": measures, "fields": fields}
     contract["silver"] = {"table": name, "columns": silver}
     return contract

@@ -41,6 +41,15 @@ def contract_problems(paths: list[Path]) -> dict[Path, list[str]]:
             )
         contracts[contract.name] = contract
     if not any(problems.values()):
+        # Related sources may live beside the checked files (a draft order names its payments).
+        for folder in {p.parent for p in paths}:
+            for other in [*folder.glob("*.yml"), *folder.glob("*.yaml")]:
+                if other not in problems:
+                    try:
+                        related = load_contract(other)
+                    except ContractError:
+                        continue  # reported when that file itself is validated
+                    contracts.setdefault(related.name, related)
         try:
             check_relations(contracts)
         except ContractError as exc:
@@ -49,19 +58,20 @@ def contract_problems(paths: list[Path]) -> dict[Path, list[str]]:
 
 
 @contextmanager
-def _scratch(contract_path: Path, name: str):
-    """Settings of a throwaway data folder where only the draft contract is known and active."""
+def _scratch(contract_path: Path, active: list[str]):
+    """Settings of a throwaway data folder with the draft's folder of contracts, `active` switched on."""
     saved = {k: os.environ.get(k) for k in ("CDP_DATA_DIR", "CDP_CONTRACTS_DIR", "CDP_SOURCES")}
     for key in ("CDP_LANDING_DIR", "CDP_LAKEHOUSE_DIR", "CDP_WAREHOUSE_PATH"):
         saved[key] = os.environ.pop(key, None)
     with tempfile.TemporaryDirectory(prefix="cdp-dry-run-") as tmp:
         contracts = Path(tmp) / "contracts"
         contracts.mkdir()
-        shutil.copy(contract_path, contracts / contract_path.name)
+        for path in [*contract_path.parent.glob("*.yml"), *contract_path.parent.glob("*.yaml")]:
+            shutil.copy(path, contracts / path.name)
         os.environ |= {
             "CDP_DATA_DIR": str(Path(tmp) / "data"),
             "CDP_CONTRACTS_DIR": str(contracts),
-            "CDP_SOURCES": name,
+            "CDP_SOURCES": ",".join(active),
         }
         try:
             yield reload_settings()
@@ -79,7 +89,8 @@ def dry_run(contract_path: Path, sample: Path, examples: int = 3) -> dict[str, A
     from spark_jobs.ingest import QuarantineThresholdExceeded, ingest_source
 
     contract = load_contract(contract_path)
-    with _scratch(contract_path, contract.name) as settings:
+    # Related sources (an order's payments) are switched on too; they have no rows here.
+    with _scratch(contract_path, [contract.name, *contract.relations.values()]) as settings:
         drop = settings.landing_dir / contract.name / DRY_RUN_DATE
         drop.mkdir(parents=True)
         files = sorted(p for p in sample.iterdir() if p.is_file()) if sample.is_dir() else [sample]

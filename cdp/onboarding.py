@@ -86,6 +86,7 @@ class Column:
     confidence: str = ""
     empty_share: float = 0.0
     values: list[str] = field(default_factory=list, repr=False)  # non-empty sample values
+    note: str = ""  # what the type inference wants confirmed
 
 
 @dataclass
@@ -205,8 +206,6 @@ def read_sample(path: Path, max_rows: int = 5000) -> Sample:
     except csv.Error:
         delimiter = ","
         notes.append("the delimiter could not be sniffed: assumed ','")
-    if not csv.Sniffer().has_header("\n".join(lines[:50])):
-        notes.append("the first line may not be a header: contracts need one")
     reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)
     header, *rows = list(reader)
     columns = []
@@ -218,10 +217,16 @@ def read_sample(path: Path, max_rows: int = 5000) -> Sample:
             name, snake(name), col_type, formats, empty_share=1 - len(present) / max(len(values), 1)
         )
         column.values = present
-        if note:
-            notes.append(f"{name}: {note}")
+        column.note = note
         columns.append(column)
     _propose_roles(columns)
+    if len(set(header)) != len(header) or any(
+        not h.strip() or infer_type([h.strip()])[0] != "string" for h in header
+    ):
+        notes.append(
+            "the first line does not look like a header (empty, repeated or numeric names): contracts need one"
+        )
+    notes += [f"{c.header}: {c.note}" for c in columns if c.note]
     return Sample(path, encoding, delimiter, columns, len(rows), notes)
 
 
@@ -239,7 +244,11 @@ def _propose_roles(columns: list[Column]) -> None:
         elif column.role == "email":
             column.confidence += f"; {emails:.0%} of values look like emails"
         if column.role in KEY_ROLES and column.type != "string":
-            column.type, column.formats = "string", []  # ids are text, whatever they look like
+            column.type, column.formats, column.note = (
+                "string",
+                [],
+                "",
+            )  # ids are text, whatever they look like
 
 
 def guess_entity(sample: Sample) -> str:

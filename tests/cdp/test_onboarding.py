@@ -144,3 +144,27 @@ def test_onboard_writes_validates_and_dry_runs_a_draft(
     # Nothing reached the deployment's lakehouse; a second onboard refuses to overwrite.
     assert not isolated_settings.lakehouse_dir.exists()
     assert cli.main(["onboard", str(sample), "--name", "retail_invoices", "--no-dry-run"]) == 1
+
+
+def test_a_shop_dump_onboards_as_three_contracts_with_related_payments(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CDP_CONTRACTS_DIR", str(tmp_path))
+    from customer_platform.config import reload_settings
+
+    reload_settings()
+    try:
+        shop = EXAMPLES / "shop"
+        assert cli.main(["onboard", str(shop / "payments.csv"), "--name", "my_payments", "--no-dry-run"]) == 0
+        assert cli.main(["onboard", str(shop / "orders.csv"), "--name", "my_orders", "--no-dry-run"]) == 1
+        assert (
+            "--relation payments=SOURCE" in capsys.readouterr().out
+        )  # an order needs its amount from somewhere
+        argv = ["onboard", str(shop / "orders.csv"), "--name", "my_orders", "--no-dry-run", "--force"]
+        assert cli.main([*argv, "--relation", "payments=my_payments"]) == 0
+        payments = parse_contract(yaml.safe_load((tmp_path / "my_payments.yml").read_text()))
+        assert payments.natural_key == ("order_id", "payment_sequential"), "split payments are two rows"
+        assert cli.main(["contracts", "validate"]) == 0
+        with pytest.raises(SystemExit) as refused:
+            cli.main(["onboard", str(shop / "orders.csv"), "--name", "x", "--relation", "payments"])
+        assert refused.value.code == 2 and "expected ROLE=SOURCE" in capsys.readouterr().err
+    finally:
+        reload_settings()
