@@ -94,11 +94,10 @@ def shop_dump(
     for number, (customer_id, purchased) in enumerate(order_rows, start=1):
         order_id = f"o-{number:06d}"
         status = str(rng.choice(STATUSES, p=STATUS_P))
-        delivered = (
-            _stamp(purchased + timedelta(days=int(rng.integers(2, 9))))
-            if status in ("delivered", "returned")
-            else ""
-        )
+        arrival = purchased + timedelta(days=int(rng.integers(2, 9)))
+        if status in ("delivered", "returned") and arrival.date() >= dump_day:
+            status = "shipped"  # not arrived by the dump: nothing is delivered in the future
+        delivered = _stamp(arrival) if status in ("delivered", "returned") else ""
         when = _stamp(purchased)
         if rng.random() < 0.002:
             when, report.half_written = "", report.half_written + 1

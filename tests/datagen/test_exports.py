@@ -71,3 +71,6 @@ def test_a_shop_dump_has_three_tables_in_the_shapes_the_shop_contracts_map(tmp_p
     paid = {p["order_id"] for p in payments}
     assert paid == {o["order_id"] for o in orders}, "every order has its payments"
     assert any(p["payment_sequential"] == "2" for p in payments), "some orders are split over two payments"
+    assert all(o["delivered_at"] < day for o in orders if o["delivered_at"]), (
+        "nothing is delivered after the dump"
+    )
