@@ -146,12 +146,12 @@ def test_onboard_writes_validates_and_dry_runs_a_draft(
     assert cli.main(["onboard", str(sample), "--name", "retail_invoices", "--no-dry-run"]) == 1
 
 
-def test_a_shop_dump_onboards_as_three_contracts_with_related_payments(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("CDP_CONTRACTS_DIR", str(tmp_path))
+def test_a_shop_dump_onboards_as_three_contracts_with_related_payments(tmp_path, capsys):
     from customer_platform.config import reload_settings
 
-    reload_settings()
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CDP_CONTRACTS_DIR", str(tmp_path))
+        reload_settings()
         shop = EXAMPLES / "shop"
         assert cli.main(["onboard", str(shop / "payments.csv"), "--name", "my_payments", "--no-dry-run"]) == 0
         assert cli.main(["onboard", str(shop / "orders.csv"), "--name", "my_orders", "--no-dry-run"]) == 1
@@ -166,5 +166,4 @@ def test_a_shop_dump_onboards_as_three_contracts_with_related_payments(tmp_path,
         with pytest.raises(SystemExit) as refused:
             cli.main(["onboard", str(shop / "orders.csv"), "--name", "x", "--relation", "payments"])
         assert refused.value.code == 2 and "expected ROLE=SOURCE" in capsys.readouterr().err
-    finally:
-        reload_settings()
+    reload_settings()  # after the environment is restored: later tests see the shipped contracts

@@ -178,10 +178,12 @@ def test_a_removed_source_is_gone_from_every_model(without_events):
         assert _query(without_events, f"select count(*) from {table}") == [(0,)], table
     channels = {c for (c,) in _query(without_events, "select distinct channel from marts.fct_orders")}
     assert channels == {"web"}
-    # Absent dimensions are empty, not errors: no web sessions, no demographics for anyone.
+    # Absent dimensions are null, not fake zeros: no web source, so no sessions; no demographics.
     assert _query(
-        without_events, "select max(sessions), max(has_demographics) from marts.customer_features"
-    ) == [(0, 0)]
+        without_events,
+        "select count(sessions), count(email_open_rate), max(has_demographics), count(recency_days) > 0 "
+        "from marts.customer_features",
+    ) == [(0, 0, 0, True)]
 
 
 def test_a_removed_source_is_gone_from_the_lineage(without_events):
