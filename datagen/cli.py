@@ -1,5 +1,8 @@
 """Command line: `python -m datagen generate --customers N --start D --end D --seed S`.
 
+`--world NAME_OR_YAML` picks a world (a preset of datagen/worlds.py or a YAML file);
+`--rate` overrides win over the world's rates.
+
 `python -m datagen invoices` writes the invoice-line onboarding example instead (a year of
 a retailer's export; see `datagen/exports.py`).
 
@@ -18,6 +21,7 @@ from pathlib import Path
 from customer_platform.config import get_settings
 from datagen.generator import ALL_SOURCES
 from datagen.profiles import MessRates, rate_names
+from datagen.worlds import WORLDS, World, load_world
 
 PROGRESS_THRESHOLD = 50_000
 
@@ -65,6 +69,13 @@ def _rate(text: str) -> tuple[str, float]:
     return name, value
 
 
+def _world(text: str) -> World:
+    try:
+        return load_world(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `datagen` argument parser (defaults are filled in by `main` from settings)."""
     parser = argparse.ArgumentParser(prog="python -m datagen", description=__doc__.splitlines()[0])
@@ -86,6 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME=VALUE",
         help="override a messiness rate (repeatable), e.g. malformed_line=0.01",
+    )
+    gen.add_argument(
+        "--world",
+        type=_world,
+        metavar="NAME_OR_YAML",
+        help=f"population settings: a preset ({', '.join(WORLDS)}) or a YAML file (default: demo)",
     )
     gen.add_argument(
         "--member-file-share",
@@ -188,6 +205,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"datagen: {out} is not empty; pass --force to overwrite it", file=sys.stderr)
         return 1
     rates = MessRates().with_overrides(**dict(args.rate))
+    world = args.world
+    if world is not None:
+        try:
+            world = world.with_rates(dict(args.rate))
+        except ValueError as exc:
+            parser.error(f"argument --rate: {exc}")
     progress = customers >= PROGRESS_THRESHOLD if args.progress is None else args.progress
 
     from datagen.generator import DEFAULT_CHUNK, generate
@@ -203,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         sources=args.sources,
         chunk=args.chunk or DEFAULT_CHUNK,
         member_file_share=args.member_file_share,
+        world=world,
     )
     print(
         f"datagen: {customers} persons, {report.total_rows()} lines in {len(report.files)} files, "

@@ -25,7 +25,8 @@ STREAMS = (
     "email_engagement",
     "demographics",
     "malformed",
-    "scheme_members",  # appended last: the demo streams keep their indices
+    "scheme_members",  # appended: the demo streams keep their indices
+    "visitors",
 )
 SPECS_ORDER = tuple(SPECS)
 

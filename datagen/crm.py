@@ -162,7 +162,7 @@ class DemographicsSource:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.known = np.flatnonzero(ctx.persons.has_demographics)
-        self.n_strangers = int(round(ctx.persons.n * ctx.rates.demographics_non_customers))
+        self.n_strangers = int(round(ctx.persons.n_customers * ctx.rates.demographics_non_customers))
 
     def write_day(self, d: int) -> None:
         """Write the full vendor file when `d` is a delivery day (0, 7, 14, ...)."""

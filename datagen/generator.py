@@ -3,7 +3,8 @@
 `generate()` writes `out_dir/<source>/<YYYY-MM-DD>/<file>` for every day from `start` to
 `end`, plus `out_dir/_truth/` (identities.csv, persons.csv, planted.json and
 planted_lines.csv). Memory stays bounded at a million persons: the population is a set
-of numpy arrays, and every file is generated and written one chunk at a time.
+of numpy arrays, and every file is generated and written one chunk at a time. A world
+(datagen/worlds.py) changes who the population is; the default is the demo.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from datagen.events import EmailSource, WebEventSource
 from datagen.members import MemberFileSource
 from datagen.mess import Tally
 from datagen.orders import OrderSources
-from datagen.persons import build_persons
+from datagen.persons import Persons, build_persons
 from datagen.profiles import ARCHETYPES, MessRates
+from datagen.visitors import build_visitors, join_persons
+from datagen.worlds import World
 from datagen.writers import IdentityWriter, PlantedLog
 
 #: Sources the generator writes (the shipped demo contracts), in writing order.
@@ -102,6 +105,7 @@ def generate(
     sources: Iterable[str] | None = None,
     chunk: int = DEFAULT_CHUNK,
     member_file_share: float = 0.0,
+    world: World | None = None,
 ) -> GenerationReport:
     """Write daily drops for `customers` persons from `start` to `end` (inclusive) into `out_dir`.
 
@@ -112,21 +116,21 @@ def generate(
         this share of all persons with names, birth date and address but no email, phone or
         card (the person-file scenario, see datagen/members.py). 0 (the default) leaves the
         demo output byte-identical.
+    world: archetype mix, online share, anonymous traffic, noise and rate overrides (applied
+        over `rates`); None or the `demo` world leaves the demo output byte-identical.
     """
     default = SOURCES + (OPTIONAL_SOURCES if member_file_share > 0 else ())
     selected = default if sources is None else tuple(dict.fromkeys(sources))
     _check_args(customers, start, end, selected, member_file_share)
-    rates = rates or MessRates()
+    world = world or World("demo")
+    rates = world.mess_rates(rates or MessRates())
     out_dir = Path(out_dir)
     clear_output(out_dir)
     truth = out_dir / TRUTH_DIR
     truth.mkdir(parents=True, exist_ok=True)
     days = (end - start).days + 1
     tally = Tally()
-    start_day = epoch_day(start)
-    persons = build_persons(
-        stream_rng(seed, "persons"), customers, days, start_day * 86_400, start_day + days - 1, rates
-    )
+    persons = _population(seed, customers, days, epoch_day(start), rates, world)
     ctx = Context(
         out_dir=out_dir,
         persons=persons,
@@ -158,12 +162,29 @@ def generate(
         sources=selected,
         rows={s: ctx.rows.get(s, {}) for s in selected},
         planted=dict(sorted(tally.items())),
-        archetypes={a: int((ctx.persons.archetype == i).sum()) for i, a in enumerate(ARCHETYPES)},
+        archetypes=_archetype_counts(ctx.persons, world),
         identities=ctx.identities.rows,
     )
-    _write_planted_json(truth / "planted.json", report, rates, ctx, member_file_share)
+    _write_planted_json(truth / "planted.json", report, rates, ctx, member_file_share, world)
     report.files = sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())
     return report
+
+
+def _population(seed: int, customers: int, days: int, start_day: int, rates: MessRates, world: World):
+    """The customers, then the world's anonymous visitors (each from its own random stream)."""
+    base_secs, end_day = start_day * 86_400, start_day + days - 1
+    persons = build_persons(stream_rng(seed, "persons"), customers, days, base_secs, end_day, rates, world)
+    count = world.visitors(customers)
+    if not count:
+        return persons
+    visitors = build_visitors(stream_rng(seed, "visitors"), persons, count, base_secs, end_day, world)
+    return join_persons(persons, visitors)
+
+
+def _archetype_counts(persons: Persons, world: World) -> dict[str, int]:
+    """Persons per archetype the world draws (so the demo lists its five only)."""
+    mix = world.mix()
+    return {a: int((persons.archetype == i).sum()) for i, a in enumerate(ARCHETYPES) if mix[i] > 0}
 
 
 def _source_writers(ctx: Context, selected: tuple[str, ...], member_file_share: float) -> list:
@@ -190,13 +211,18 @@ def _print_progress(ctx: Context, d: int) -> None:
 
 
 def _write_planted_json(
-    path: Path, report: GenerationReport, rates: MessRates, ctx: Context, member_file_share: float
+    path: Path,
+    report: GenerationReport,
+    rates: MessRates,
+    ctx: Context,
+    member_file_share: float,
+    world: World,
 ) -> None:
     p = ctx.persons
     population = {
         "persons": p.n,
         "crm_persons": int(p.is_crm.sum()),
-        "pos_only_persons": int((~p.is_crm).sum()),
+        "pos_only_persons": int((~p.is_crm & ~p.visitor).sum()),
         "second_crm_accounts": int((p.second_crm_id > 0).sum()),
         "persons_with_loyalty_card": int((p.loyalty >= 0).sum()),
         "anonymous_only_browsers": int(p.anonymous_only.sum()),
@@ -220,4 +246,7 @@ def _write_planted_json(
     }
     if member_file_share > 0:  # absent by default: the demo's truth stays byte-identical
         doc["member_file_share"] = member_file_share
+    if not world.is_demo:  # likewise
+        doc["world"] = world.as_dict()
+        population["anonymous_visitors"] = int(p.visitor.sum())
     path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")

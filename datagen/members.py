@@ -29,12 +29,13 @@ def member_ids(numbers: np.ndarray) -> list[str]:
 
 
 class MemberFileSource:
-    """Writes `scheme_members`: a share of all persons (CRM contacts or not) on day 0."""
+    """Writes `scheme_members`: a share of all customers (CRM contacts or not) on day 0."""
 
     def __init__(self, ctx: Context, share: float) -> None:
         self.ctx = ctx
         rng = ctx.rng(SOURCE, 0)
-        self.person = np.flatnonzero(rng.random(ctx.persons.n) < share)
+        # Anonymous visitors are known nowhere, so never in the member file.
+        self.person = np.flatnonzero((rng.random(ctx.persons.n) < share) & ~ctx.persons.visitor)
         self.numbers = permute(np.arange(len(self.person)), 10_000_000, 4_711) + 1
 
     def write_day(self, d: int) -> None:

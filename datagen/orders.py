@@ -61,16 +61,17 @@ class OrderSources:
         person = np.repeat(np.arange(p.n), counts)
         day = lo[person] + (rng.random(len(person)) * span[person]).astype(np.int64)
         # Most new customers place their first order on the day they are first seen.
-        first = np.flatnonzero((p.archetype == pf.NEW_CUSTOMER) & (p.first_seen >= w0) & (p.first_seen < w1))
+        first = np.flatnonzero(
+            (p.archetype == pf.NEW_CUSTOMER) & ~p.visitor & (p.first_seen >= w0) & (p.first_seen < w1)
+        )
         first = first[rng.random(len(first)) < 0.9]
         return np.concatenate([person, first]), np.concatenate([day, p.first_seen[first]])
 
     def _write_slice(self, rng, w0: int, w1: int, web, pos) -> None:
         p = self.ctx.persons
         person, day = self._draw_orders(rng, w0, w1)
-        arch = p.archetype[person]
         online = p.is_crm[person] & (
-            (p.country[person] == 1) | (rng.random(len(person)) < pf.WEB_SHARE[arch])
+            (p.country[person] == 1) | (rng.random(len(person)) < p.web_share[person])
         )
         web_rng, pos_rng = rng.spawn(2)
         if web is not None:

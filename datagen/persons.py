@@ -13,6 +13,7 @@ import numpy as np
 from datagen import profiles as pf
 from datagen import vocab
 from datagen.profiles import MessRates
+from datagen.worlds import World
 
 
 def permute(k: np.ndarray, modulus: int, salt: int) -> np.ndarray:
@@ -51,6 +52,7 @@ class Persons:
     order_to: np.ndarray
     order_mult: np.ndarray  # per-person rate multipliers (mean 1)
     web_mult: np.ndarray
+    web_share: np.ndarray  # share of a CRM person's orders placed online (the world's)
     is_crm: np.ndarray
     crm_id: np.ndarray  # primary customer id number, 0 = none
     crm_created: np.ndarray  # epoch seconds
@@ -69,6 +71,7 @@ class Persons:
     household: np.ndarray
     children: np.ndarray
     region: np.ndarray
+    visitor: np.ndarray  # anonymous visitors (datagen/visitors.py), after the customers
 
     @property
     def n_cookies(self) -> int:
@@ -76,9 +79,26 @@ class Persons:
         return int(self.cookie_start[-1] + self.cookie_count[-1]) if self.n else 0
 
     @property
+    def n_customers(self) -> int:
+        """Persons who are customers, not anonymous visitors."""
+        return self.n - int(self.visitor.sum())
+
+    @property
     def n_subscribers(self) -> int:
         """Highest subscriber number in use."""
         return int(max(self.sub_primary.max(initial=0), self.sub_second.max(initial=0)))
+
+
+def phone_numbers(idx: np.ndarray, country: np.ndarray) -> np.ndarray:
+    """National significant numbers of persons `idx`: unique per index within a country."""
+    gb = 7_000_000_000 + permute(idx, 1_000_000_000, 12_345)
+    fr = 600_000_000 + permute(idx, 100_000_000, 4_242)
+    return np.where(country == 0, gb, fr)
+
+
+def dispersed_gamma(rng: np.random.Generator, shape: float, scale: float, noise: float, n: int):
+    """Gamma draws with the mean `shape * scale` and the standard deviation times `noise`."""
+    return rng.gamma(shape / noise**2, scale * noise**2, n)
 
 
 def _ids_by_creation(created: np.ndarray) -> np.ndarray:
@@ -139,10 +159,21 @@ def _subscriptions(rng, n, is_crm, consent, has_second_email):
 
 
 def build_persons(
-    rng: np.random.Generator, n: int, days: int, base_secs: int, end_day: int, rates: MessRates
+    rng: np.random.Generator,
+    n: int,
+    days: int,
+    base_secs: int,
+    end_day: int,
+    rates: MessRates,
+    world: World | None = None,
 ) -> Persons:
-    """Draw the population. `base_secs` is the start date at 00:00 UTC; `end_day` is its epoch day."""
-    arch = rng.choice(len(pf.ARCHETYPES), size=n, p=pf.ARCHETYPE_MIX).astype(np.int8)
+    """Draw the customers. `base_secs` is the start date at 00:00 UTC; `end_day` is its epoch day.
+
+    world: the archetype mix, online share and rate-multiplier noise (default: the demo's);
+        its rate overrides must already be in `rates`.
+    """
+    world = world or World("demo")
+    arch = rng.choice(len(pf.ARCHETYPES), size=n, p=world.mix()).astype(np.int8)
     is_crm = rng.random(n) < rates.crm_member
     country = (is_crm & (rng.random(n) < rates.france)).astype(np.int8)
     first = np.empty(n, dtype=np.int64)
@@ -154,8 +185,6 @@ def build_persons(
         last[idx] = rng.integers(*vocab.LAST_RANGES[c], len(idx))
         place[idx] = rng.integers(*vocab.PLACE_RANGES[c], len(idx))
     width = 10 ** max(4, len(str(n)))
-    phone_gb = 7_000_000_000 + permute(np.arange(n), 1_000_000_000, 12_345)
-    phone_fr = 600_000_000 + permute(np.arange(n), 100_000_000, 4_242)
     fs = _first_seen(rng, arch, days)
     order_from, order_to = _order_window(rng, arch, fs, days)
     crm_id, crm_created, second_id, second_created = _crm_accounts(
@@ -183,15 +212,16 @@ def build_persons(
         email_tmpl=rng.integers(0, 4, n),
         email_domain=rng.integers(0, len(vocab.EMAIL_DOMAINS), n),
         has_second_email=has_second_email,
-        phone_num=np.where(country == 0, phone_gb, phone_fr),
+        phone_num=phone_numbers(np.arange(n), country),
         birth_day=end_day - age_years * 365 - rng.integers(0, 365, n),
         place=place,
         postcode_num=rng.integers(0, 20 * 10 * 400, n),
         first_seen=fs,
         order_from=order_from,
         order_to=order_to,
-        order_mult=rng.gamma(4.0, 0.25, n),
-        web_mult=rng.gamma(3.0, 1 / 3, n),
+        order_mult=dispersed_gamma(rng, 4.0, 0.25, world.noise, n),
+        web_mult=dispersed_gamma(rng, 3.0, 1 / 3, world.noise, n),
+        web_share=world.web_share()[arch],
         is_crm=is_crm,
         crm_id=crm_id,
         crm_created=crm_created,
@@ -210,4 +240,5 @@ def build_persons(
         household=household,
         children=(household >= 3) & (rng.random(n) < 0.8),
         region=rng.choice(3, size=n, p=[0.45, 0.4, 0.15]),
+        visitor=np.zeros(n, dtype=bool),
     )

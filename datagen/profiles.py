@@ -6,10 +6,20 @@ from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
 
-ARCHETYPES: tuple[str, ...] = ("champion", "discount_hunter", "lapsing", "new_customer", "window_shopper")
-CHAMPION, DISCOUNT_HUNTER, LAPSING, NEW_CUSTOMER, WINDOW_SHOPPER = range(5)
-#: Default share of persons per archetype (ARCHETYPES order).
-ARCHETYPE_MIX = np.array([0.15, 0.25, 0.25, 0.15, 0.20])
+ARCHETYPES: tuple[str, ...] = (
+    "champion",
+    "discount_hunter",
+    "lapsing",
+    "new_customer",
+    "window_shopper",
+    # Appended later, drawn only in a world that asks for them (datagen/worlds.py).
+    "big_ticket",
+    "store_loyalist",
+)
+CHAMPION, DISCOUNT_HUNTER, LAPSING, NEW_CUSTOMER, WINDOW_SHOPPER, BIG_TICKET, STORE_LOYALIST = range(7)
+#: Default share of persons per archetype (ARCHETYPES order). The appended archetypes get
+#: 0: trailing zeros leave `Generator.choice` drawing exactly what the five-archetype mix drew.
+ARCHETYPE_MIX = np.array([0.15, 0.25, 0.25, 0.15, 0.20, 0.0, 0.0])
 
 #: Days of order history carried by the first daily drop.
 HISTORY_DAYS = 365
@@ -24,12 +34,12 @@ def _a(*values: float) -> np.ndarray:
 
 
 # Per-archetype behaviour, indexed by archetype code -----------------------------------
-ORDER_RATE = _a(0.050, 0.045, 0.030, 0.060, 0.004)  # orders per active day
-WEB_SHARE = _a(0.60, 0.50, 0.50, 0.60, 0.85)  # share of a CRM person's orders online
-EXTRA_LINES = _a(2.0, 0.3, 1.0, 0.8, 0.3)  # order lines = 1 + Poisson(this)
-EXTRA_QUANTITY = _a(0.25, 0.10, 0.15, 0.15, 0.05)  # quantity = 1 + Poisson(this)
-SKU_SKEW = _a(0.50, 3.0, 1.0, 1.0, 1.3)  # u**skew picks the SKU: < 1 = pricier
-RETURN_FACTOR = _a(0.8, 1.5, 1.0, 0.8, 1.5)  # multiplies the return/cancel base rates
+ORDER_RATE = _a(0.050, 0.045, 0.030, 0.060, 0.004, 0.008, 0.060)  # orders per active day
+WEB_SHARE = _a(0.60, 0.50, 0.50, 0.60, 0.85, 0.80, 0.05)  # share of a CRM person's orders online
+EXTRA_LINES = _a(2.0, 0.3, 1.0, 0.8, 0.3, 0.2, 1.2)  # order lines = 1 + Poisson(this)
+EXTRA_QUANTITY = _a(0.25, 0.10, 0.15, 0.15, 0.05, 0.05, 0.20)  # quantity = 1 + Poisson(this)
+SKU_SKEW = _a(0.50, 3.0, 1.0, 1.0, 1.3, 0.25, 1.0)  # u**skew picks the SKU: < 1 = pricier
+RETURN_FACTOR = _a(0.8, 1.5, 1.0, 0.8, 1.5, 1.2, 0.6)  # multiplies the return/cancel base rates
 #: Category mix, rows = archetypes, columns = vocab.CATEGORIES.
 CATEGORY_MIX = np.array(
     [
@@ -38,11 +48,13 @@ CATEGORY_MIX = np.array(
         [0.30, 0.15, 0.15, 0.20, 0.10, 0.10],
         [0.30, 0.15, 0.20, 0.15, 0.10, 0.10],
         [0.30, 0.15, 0.20, 0.20, 0.10, 0.05],
+        [0.10, 0.08, 0.02, 0.30, 0.48, 0.02],
+        [0.30, 0.15, 0.25, 0.20, 0.05, 0.05],
     ]
 )
 CATEGORY_CUM = np.cumsum(CATEGORY_MIX, axis=1)
-SESSION_RATE = _a(0.12, 0.10, 0.01, 0.12, 0.40)  # web sessions per active day
-EXTRA_EVENTS = _a(4.0, 3.0, 1.5, 3.0, 7.0)  # events per session = 1 + Poisson(this)
+SESSION_RATE = _a(0.12, 0.10, 0.01, 0.12, 0.40, 0.04, 0.01)  # web sessions per active day
+EXTRA_EVENTS = _a(4.0, 3.0, 1.5, 3.0, 7.0, 4.0, 2.0)  # events per session = 1 + Poisson(this)
 #: Event type mix after the landing page view: page_view, product_view, add_to_cart, checkout.
 EVENT_MIX = np.array(
     [
@@ -51,12 +63,14 @@ EVENT_MIX = np.array(
         [0.50, 0.40, 0.08, 0.02],
         [0.30, 0.50, 0.13, 0.07],
         [0.20, 0.70, 0.09, 0.01],
+        [0.20, 0.65, 0.10, 0.05],
+        [0.40, 0.45, 0.10, 0.05],
     ]
 )
 EVENT_CUM = np.cumsum(EVENT_MIX, axis=1)
-OPEN_RATE = _a(0.50, 0.55, 0.04, 0.35, 0.25)  # per email sent
-CLICK_RATE = _a(0.40, 0.55, 0.10, 0.25, 0.12)  # per email opened
-UNSUBSCRIBE_RATE = _a(0.001, 0.001, 0.010, 0.002, 0.003)  # per email sent
+OPEN_RATE = _a(0.50, 0.55, 0.04, 0.35, 0.25, 0.30, 0.10)  # per email sent
+CLICK_RATE = _a(0.40, 0.55, 0.10, 0.25, 0.12, 0.20, 0.15)  # per email opened
+UNSUBSCRIBE_RATE = _a(0.001, 0.001, 0.010, 0.002, 0.003, 0.002, 0.004)  # per email sent
 BOUNCE_RATE = 0.01
 SECOND_EMAIL_BOUNCE_RATE = 0.04
 #: Income band probabilities (low, medium, high) per archetype.
@@ -67,6 +81,8 @@ INCOME_MIX = np.array(
         [0.30, 0.50, 0.20],
         [0.30, 0.50, 0.20],
         [0.35, 0.45, 0.20],
+        [0.05, 0.35, 0.60],
+        [0.30, 0.55, 0.15],
     ]
 )
 
