@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+import yaml
+
 from customer_platform.config import Settings, get_settings
 from customer_platform.dbt_registry import registry_env, write_dbt_registry
 
@@ -105,10 +107,38 @@ def _validate_date(logical_date: str) -> str:
         raise ValueError(f"logical_date must be YYYY-MM-DD, got {logical_date!r}") from exc
 
 
+def with_run_vars(args: list[str], logical_date: str) -> list[str]:
+    """`args` with the run's logical date in `--vars`, merged into the caller's own `--vars`.
+
+    dbt keeps only the last `--vars` it is given, so a caller's overrides (e.g. a lifecycle
+    threshold) and the logical date travel in one. A caller's `logical_date` must agree.
+    """
+    if not args or args[0] in _COMMANDS_WITHOUT_VARS:
+        return list(args)
+    rest: list[str] = []
+    run_vars: dict = {}
+    remaining = iter(args)
+    for arg in remaining:
+        if arg == "--vars" or arg.startswith("--vars="):
+            text = arg.partition("=")[2] if "=" in arg else next(remaining, "")
+            given = yaml.safe_load(text) or {}
+            if not isinstance(given, dict):
+                raise ValueError(f"--vars must be a YAML mapping, got {text!r}")
+            run_vars.update(given)
+        else:
+            rest.append(arg)
+    if str(run_vars.get("logical_date", logical_date)) != logical_date:
+        raise ValueError(
+            f"--vars logical_date {run_vars['logical_date']!r} differs from the run's {logical_date}"
+        )
+    return [*rest, "--vars", json.dumps({**run_vars, "logical_date": logical_date}, default=str)]
+
+
 def run_dbt(args: list[str], logical_date: str) -> None:
     """Run one dbt command (e.g. ["build"]) for the logical date; raise RuntimeError naming failed nodes.
 
-    args: the dbt command and its options, without --project-dir / --profiles-dir.
+    args: the dbt command and its options, without --project-dir / --profiles-dir; a `--vars`
+    among them is kept, with the logical date added.
     """
     from dbt.cli.main import dbtRunner
 
@@ -117,14 +147,12 @@ def run_dbt(args: list[str], logical_date: str) -> None:
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     write_dbt_registry(settings)
     command = [
-        *args,
+        *with_run_vars(args, logical_date),
         "--project-dir",
         str(settings.dbt_project_dir),
         "--profiles-dir",
         str(settings.dbt_profiles_dir),
     ]
-    if args and args[0] not in _COMMANDS_WITHOUT_VARS:
-        command += ["--vars", json.dumps({"logical_date": logical_date})]
     with _DBT_LOCK, _environment(dbt_env(logical_date, settings)):
         try:
             result = dbtRunner().invoke(command)

@@ -12,6 +12,28 @@ def test_logical_date_is_validated_before_dbt_runs(isolated_settings):
         warehouse.run_dbt(["build"], "30/06/2026")
 
 
+def test_a_callers_vars_travel_with_the_logical_date():
+    command = warehouse.with_run_vars(
+        ["build", "--select", "customer_lifecycle", "--vars", "{lifecycle_lapsed_days: 180}"], "2026-06-30"
+    )
+    # dbt keeps only the last --vars: one flag carries both.
+    assert command == [
+        "build",
+        "--select",
+        "customer_lifecycle",
+        "--vars",
+        '{"lifecycle_lapsed_days": 180, "logical_date": "2026-06-30"}',
+    ]
+    assert warehouse.with_run_vars(["build"], "2026-06-30") == [
+        "build",
+        "--vars",
+        '{"logical_date": "2026-06-30"}',
+    ]
+    assert warehouse.with_run_vars(["deps"], "2026-06-30") == ["deps"]
+    with pytest.raises(ValueError, match="differs"):
+        warehouse.with_run_vars(["build", "--vars", "{logical_date: 2026-06-01}"], "2026-06-30")
+
+
 def test_connect_readonly_without_a_warehouse_says_so(isolated_settings):
     with pytest.raises(FileNotFoundError, match="dbt_build"):
         warehouse.connect_readonly()
