@@ -12,6 +12,7 @@ from customer_platform.registry import Registry, get_registry
 from expectations.suites.marts import (
     customer_features,
     customer_identity_map,
+    customer_lifecycle,
     customer_rfm,
     customer_segments,
     fct_orders,
@@ -26,6 +27,7 @@ MARTS_SUITES: tuple[ModuleType, ...] = (
     customer_features,
     customer_segments,
     customer_identity_map,
+    customer_lifecycle,
 )
 
 

@@ -117,6 +117,19 @@ def customer_segments(ids: list[str], day: date) -> pd.DataFrame:
     )
 
 
+def customer_lifecycle(n: int, day: date) -> pd.DataFrame:
+    stages = ["anonymous", "prospect", "new", "active", "at_risk", "lapsed"]
+    return pd.DataFrame(
+        {
+            "unified_customer_id": customer_ids(n),
+            "lifetime_orders": [0 if k % 6 < 2 else k % 4 + 1 for k in range(n)],
+            "lifecycle_stage": [stages[k % 6] for k in range(n)],
+            "lifecycle_stage_rank": [k % 6 + 1 for k in range(n)],
+            "logical_date": day,
+        }
+    )
+
+
 def clean_marts(day: date, n: int = 30) -> dict[str, pd.DataFrame]:
     """Every mart the gate reads, consistent with each other."""
     return {
@@ -125,6 +138,7 @@ def clean_marts(day: date, n: int = 30) -> dict[str, pd.DataFrame]:
         "customer_rfm": customer_rfm(n, day),
         "customer_features": customer_features(n, day),
         "customer_identity_map": customer_identity_map(n),
+        "customer_lifecycle": customer_lifecycle(n, day),
     }
 
 

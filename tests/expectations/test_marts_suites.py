@@ -12,6 +12,7 @@ from customer_platform.registry import get_registry
 from expectations.suites.marts import (
     customer_features,
     customer_identity_map,
+    customer_lifecycle,
     customer_rfm,
     customer_segments,
     fct_orders,
@@ -43,7 +44,7 @@ def _validate(validate_frame, module, tables):
 
 @pytest.mark.parametrize(
     "module",
-    [customer_rfm, fct_orders, customer_features, customer_identity_map],
+    [customer_rfm, fct_orders, customer_features, customer_identity_map, customer_lifecycle],
     ids=lambda m: m.SUITE_NAME,
 )
 def test_known_good_marts_pass(validate_frame, module):
@@ -148,3 +149,28 @@ def test_oversized_identity_cluster_fails_but_many_orders_do_not(validate_frame)
     (too_big,) = critical_failures(outcomes)
     assert too_big.label == "expect_column_values_to_be_between(cluster_size)"
     assert "e.g. 80" in too_big.observed_value
+
+
+def test_lifecycle_unknown_or_missing_stage_negative_orders_and_duplicates_fail(validate_frame):
+    lifecycle = marts_data.customer_lifecycle(12, LOGICAL_DATE)
+    lifecycle.loc[0, "lifecycle_stage"] = "churned"
+    lifecycle.loc[1, "lifecycle_stage"] = None
+    lifecycle.loc[2, "lifetime_orders"] = -1
+    lifecycle.loc[3, "unified_customer_id"] = lifecycle.loc[4, "unified_customer_id"]
+
+    outcomes = _validate(validate_frame, customer_lifecycle, {"customer_lifecycle": lifecycle})
+
+    assert failed(outcomes, "expect_column_values_to_be_in_set", "lifecycle_stage")
+    assert failed(outcomes, "expect_column_values_to_not_be_null", "lifecycle_stage")
+    assert failed(outcomes, "expect_column_values_to_be_between", "lifetime_orders")
+    assert failed(outcomes, "expect_column_values_to_be_unique", "unified_customer_id")
+    assert {o.severity for o in critical_failures(outcomes)} == {"critical"}
+    assert len(critical_failures(outcomes)) == 4
+
+
+def test_lifecycle_of_another_logical_date_fails(validate_frame):
+    stale = marts_data.customer_lifecycle(12, LOGICAL_DATE - timedelta(days=1))
+
+    outcomes = _validate(validate_frame, customer_lifecycle, {"customer_lifecycle": stale})
+
+    assert failed(outcomes, "expect_column_values_to_be_in_set", "logical_date")
