@@ -8,12 +8,16 @@ mapped to the person who owns most of its source records (ties: the smallest per
 takes that person's archetype, and the adjusted Rand index between segment ids and
 archetypes is reported.
 
-Which customers count (`evaluated`): customers matched to a person that hold at least one
-record other than a web-events cookie. A customer made only of anonymous cookies is a
-browsing fragment of a person that identity resolution cannot link (by design: no login,
-no email); its features show browsing only, whatever the person's archetype, so no
-segmentation could recover it. Those fragments are excluded from the headline ARI and
-counted, and `ari_all_matched` reports the ARI over every matched customer as well.
+Which customers count:
+- `ari_known_buyers` (the headline): customers matched to a person that hold at least one
+  record other than a web-events cookie (known) and at least one order in the feature
+  window (`marts.customer_features.frequency`): the customers a segmentation of behaviour
+  can be judged on. A customer made only of anonymous cookies is a browsing fragment of a
+  person that identity resolution cannot link (by design: no login, no email); a known
+  contact who never ordered has no buying behaviour to recover an archetype from.
+- `ari`: every known matched customer; `ari_all_matched`: every matched customer.
+- `ml_segment_anonymous_share`: per ML segment (`segment_kind` ml), the share of its
+  customers that are cookie-only; `max_ml_segment_anonymous_share` is the largest.
 """
 
 from __future__ import annotations
@@ -29,7 +33,11 @@ _CUSTOMERS_SQL = """
 with
 
 segments as (
-    select unified_customer_id, segment_id, segment_name from marts.customer_segments
+    select unified_customer_id, segment_id, segment_name, segment_kind from marts.customer_segments
+),
+
+features as (
+    select unified_customer_id, frequency from marts.customer_features
 ),
 
 resolved as (
@@ -82,6 +90,8 @@ final as (
         segments.unified_customer_id,
         segments.segment_id,
         segments.segment_name,
+        segments.segment_kind,
+        coalesce(features.frequency, 0) as frequency,
         majority.person_id,
         persons.archetype,
         per_customer.records,
@@ -89,6 +99,7 @@ final as (
         per_customer.identified_records
     from segments
     inner join per_customer using (unified_customer_id)
+    left join features using (unified_customer_id)
     left join majority using (unified_customer_id)
     left join persons using (person_id)
 )
@@ -125,16 +136,21 @@ def _ari(truth, labels) -> float | None:
 def segmentation_ari(warehouse_path: Path | str, truth_dir: Path | str) -> dict[str, Any]:
     """ARI of segments vs planted archetypes, with the counts behind it (see module doc).
 
-    Returns `ari` (customers matched to a person holding a non-cookie record),
-    `ari_all_matched` (every customer matched to a person), the customer counts used and
-    excluded by reason, and `contingency` (segment name -> archetype -> customers).
+    Returns `ari_known_buyers` (the headline), `ari` and `ari_all_matched` (see the module
+    doc), the customer counts used and excluded by reason, the anonymous share of each ML
+    segment, and `contingency` (segment name -> archetype -> known buyers).
     """
     customers = customer_archetypes(warehouse_path, truth_dir)
     matched = customers[customers["archetype"].notna()]
     cookie_only = matched["identified_records"] == 0
     evaluated = matched[~cookie_only]
-    contingency = evaluated.groupby(["segment_name", "archetype"]).size().unstack(fill_value=0).sort_index()
+    buyers = evaluated[evaluated["frequency"] > 0]
+    contingency = buyers.groupby(["segment_name", "archetype"]).size().unstack(fill_value=0).sort_index()
+    ml = customers[customers["segment_kind"] == "ml"]
+    anonymous = (ml["identified_records"] == 0).groupby(ml["segment_name"]).mean().round(6)
     return {
+        "ari_known_buyers": _ari(buyers["archetype"], buyers["segment_id"]),
+        "known_buyers": len(buyers),
         "ari": _ari(evaluated["archetype"], evaluated["segment_id"]),
         "ari_all_matched": _ari(matched["archetype"], matched["segment_id"]),
         "customers_scored": len(customers),
@@ -144,6 +160,9 @@ def segmentation_ari(warehouse_path: Path | str, truth_dir: Path | str) -> dict[
         "excluded_anonymous_cookie_only": int(cookie_only.sum()),
         "persons_evaluated": int(evaluated["person_id"].nunique()),
         "segments": int(customers["segment_id"].nunique()),
+        "ml_segments": int(ml["segment_id"].nunique()),
+        "ml_segment_anonymous_share": {str(k): float(v) for k, v in anonymous.items()},
+        "max_ml_segment_anonymous_share": float(anonymous.max()) if len(anonymous) else 0.0,
         "contingency": {
             str(name): {str(k): int(v) for k, v in row.items()} for name, row in contingency.iterrows()
         },

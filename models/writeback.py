@@ -98,10 +98,24 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 
 def ensure_table(con: duckdb.DuckDBPyConnection, table: str, columns: Mapping[str, str]) -> None:
-    """Create `schema.table` (and its schema) with `columns` unless it exists."""
-    schema = table.split(".", 1)[0]
+    """Create `schema.table` (and its schema) with `columns` unless it exists; add columns it lacks.
+
+    A table written by an older version gains the new columns (null in its old rows), so
+    history survives an upgrade.
+    """
+    schema, name = table.split(".", 1)
     con.execute(f"create schema if not exists {schema}")
     con.execute(f"create table if not exists {table} ({column_ddl(columns)})")
+    present = {
+        row[0]
+        for row in con.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchall()
+    }
+    for column, kind in columns.items():
+        if column not in present:
+            con.execute(f"alter table {table} add column {column} {kind}")
 
 
 def stage_rows(
@@ -127,7 +141,10 @@ def replace_table(con: duckdb.DuckDBPyConnection, table: str, staging: str) -> N
 def replace_rows(
     con: duckdb.DuckDBPyConnection, table: str, staging: str, match: Mapping[str, object]
 ) -> None:
-    """Delete the rows of `table` whose columns equal `match`, then insert the staged rows (idempotent)."""
+    """Delete the rows of `table` whose columns equal `match`, then insert the staged rows (idempotent).
+
+    Columns are matched by name, so a table that gained columns on an upgrade still fits.
+    """
     where = " and ".join(f"{column} = ?" for column in match)
     con.execute(f"delete from {table} where {where}", list(match.values()))
-    con.execute(f"insert into {table} select * from {staging}")
+    con.execute(f"insert into {table} by name select * from {staging}")

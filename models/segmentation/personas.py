@@ -10,7 +10,7 @@ model's scaled space) and inherit their ids.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -45,6 +45,22 @@ def _ratio(centroid: Centroid, reference: Centroid, column: str) -> float:
     return float(centroid.get(column, 0.0)) / max(float(reference.get(column, 1.0)), 1e-9)
 
 
+def spend(centroid: Centroid) -> float:
+    """Spend in the window: `monetary` when the model has it, else orders x basket."""
+    if "monetary" in centroid:
+        return float(centroid["monetary"])
+    return float(centroid.get("frequency", 0.0)) * float(centroid.get("avg_order_value", 0.0))
+
+
+def _basket_ratio(centroid: Centroid, reference: Centroid, orders: float) -> float:
+    """Order value against the reference: `avg_order_value`, else spend per order (older models)."""
+    if "avg_order_value" in centroid:
+        return _ratio(centroid, reference, "avg_order_value")
+    if "monetary" in centroid:
+        return _ratio(centroid, reference, "monetary") / max(orders, 1e-9)
+    return 1.0
+
+
 def base_name(centroid: Centroid, reference: Centroid) -> str:
     """The persona family of a centroid, by the first rule that matches (order matters)."""
     frequency = float(centroid.get("frequency", 0.0))
@@ -56,11 +72,14 @@ def base_name(centroid: Centroid, reference: Centroid) -> str:
         return "New customers"
     if centroid.get("share_outlet", 0.0) >= 0.35:
         return "Bargain hunters"
-    monetary, orders = _ratio(centroid, reference, "monetary"), _ratio(centroid, reference, "frequency")
-    if monetary >= 2 and orders >= 1.5:
+    orders = _ratio(centroid, reference, "frequency")
+    basket = _basket_ratio(centroid, reference, orders)
+    if basket >= 1.5 and orders >= 1.5:
         return "High-value regulars"
-    if monetary >= 2:
-        return "Big spenders"
+    if basket >= 1.5:
+        return "Big-basket buyers"
+    if orders >= 1.5 and basket <= 0.67:
+        return "Frequent small baskets"
     if orders >= 1.5:
         return "Regulars"
     if _ratio(centroid, reference, "sessions") >= 2:
@@ -70,7 +89,8 @@ def base_name(centroid: Centroid, reference: Centroid) -> str:
 
 # (column, label when high, label when low): qualifiers that tell same-named segments apart.
 _TRAITS = (
-    ("monetary", "big spenders", "small baskets"),
+    ("monetary", "big spenders", "small spenders"),
+    ("avg_order_value", "big baskets", "small baskets"),
     ("sessions", "heavy browsers", "rarely online"),
     ("email_open_rate", "email fans", "email-quiet"),
     ("recency_days", "quiet lately", "recent"),
@@ -107,21 +127,33 @@ def describe(centroid: Centroid, reference: Centroid, window_days: int) -> str:
     if frequency < 0.5:
         return f"no recent orders ({frequency:.1f} {per}){activity}"
     orders = f"{frequency:.1f}" if frequency < 10 else f"{frequency:.0f}"
+    if "avg_order_value" in centroid:
+        value = f"baskets {_ratio(centroid, reference, 'avg_order_value'):.1f}× the median"
+    else:
+        value = f"spends {_ratio(centroid, reference, 'monetary'):.1f}× the median"
     return (
         f"last order {float(centroid.get('recency_days', 0.0)):.0f} days ago, {orders} orders {per}, "
-        f"spends {_ratio(centroid, reference, 'monetary'):.1f}× the median{activity}"
+        f"{value}{activity}"
     )
 
 
 def name_personas(
-    centroids: Sequence[Centroid], reference: Centroid, window_days: int
+    centroids: Sequence[Centroid],
+    reference: Centroid,
+    window_days: int,
+    reserved: Collection[str] = frozenset(),
 ) -> list[tuple[str, str]]:
     """(name, description) per centroid; names unique, disambiguated deterministically.
 
     Same-named segments get their strongest trait as a qualifier; any name still shared
-    gets a number in order of descending spend.
+    gets a number in order of descending spend. reserved: names taken by other segments
+    (the lifecycle ones): a persona with such a name is qualified the same way.
     """
     names = [base_name(c, reference) for c in centroids]
+    names = [
+        f"{n} ({strongest_trait(c, reference)})" if n in reserved else n
+        for n, c in zip(names, centroids, strict=True)
+    ]
     for name in set(names):
         group = [i for i, n in enumerate(names) if n == name]
         if len(group) > 1:
@@ -130,7 +162,7 @@ def name_personas(
     for name in sorted(set(names)):
         group = [i for i, n in enumerate(names) if n == name]
         if len(group) > 1:
-            by_spend = sorted(group, key=lambda i: (-float(centroids[i].get("monetary", 0.0)), i))
+            by_spend = sorted(group, key=lambda i: (-spend(centroids[i]), i))
             for rank, i in enumerate(by_spend, start=1):
                 names[i] = f"{name} {rank}"
     return [(names[i], describe(c, reference, window_days)) for i, c in enumerate(centroids)]
@@ -138,7 +170,7 @@ def name_personas(
 
 def initial_segment_ids(centroids: Sequence[Centroid]) -> list[int]:
     """Ids for a first model: 0 for the highest-spending segment, then descending spend."""
-    order = sorted(range(len(centroids)), key=lambda i: (-float(centroids[i].get("monetary", 0.0)), i))
+    order = sorted(range(len(centroids)), key=lambda i: (-spend(centroids[i]), i))
     ids = [0] * len(centroids)
     for segment_id, i in enumerate(order):
         ids[i] = segment_id
@@ -167,7 +199,7 @@ def match_segment_ids(
     next_id = max(previous_ids, default=-1) + 1
     unmatched = sorted(
         (i for i, v in enumerate(ids) if v is None),
-        key=lambda i: (-float(new_centroids[i].get("monetary", 0.0)), i),
+        key=lambda i: (-spend(new_centroids[i]), i),
     )
     for i in unmatched:
         ids[i] = next_id

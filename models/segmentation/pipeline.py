@@ -1,27 +1,44 @@
 """The scikit-learn pipeline that is trained, logged and scored: preprocessing + clusterer.
 
-Preprocessing lives inside the logged pipeline (log1p of heavy-tailed columns, then
-standard scaling), so consumers of `models:/customer_segmentation@champion` feed raw
-`marts.customer_features` columns and get cluster labels back.
+Preprocessing lives inside the logged pipeline (a rate without exposure is unknown, then
+log1p of heavy-tailed columns, then standard scaling), so consumers of
+`models:/customer_segmentation@champion` feed raw `marts.customer_features` columns and get
+cluster labels back.
 
-Inputs (`CLUSTER_FEATURES`): one column per behavioural dimension: recency, frequency,
-spend, basket size, tenure, web activity, email responsiveness and discount affinity.
-Demographics describe segments in the profile but do not shape them. Left out because they
-repeat a dimension that is already in (standard scaling gives every column equal weight,
-so a dimension measured three times would count three times): the r/f/m scores and the
-engagement score; `product_views` and `add_to_carts` (follow `sessions`);
-`email_click_rate` (clicks follow opens); `days_since_last_engagement` (the nearer of
-order recency and web/email activity). Also out: `emails_sent`, the business's send volume
-rather than the customer's behaviour, and `return_rate`, a share of order lines that is 0
-for most customers and swings by whole tenths for those with a handful of lines. On the
-default demo data the trimmed set lifts the agreement with the planted archetypes from an
-ARI of 0.26 to 0.62 (README, segmentation); every column stays in the segment profile.
+Inputs (`CLUSTER_FEATURES`), chosen by one principle and never by a score on one dataset:
+one column per behavioural dimension of the customer, only dimensions that an active source
+stands behind (`customer_platform.feature_sources`), and no column that is a function of
+columns already in (standard scaling gives every column equal weight, so a dimension
+measured twice would count twice). The dimensions and their columns:
+
+| dimension | column | why not the others |
+|---|---|---|
+| how lately | `recency_days` | `r_score` is its quintile |
+| how often | `frequency` | `f_score` is its quintile |
+| how much per order | `avg_order_value` | `monetary` is frequency x basket; `m_score` its quintile |
+| how long a customer | `tenure_days` | |
+| web activity | `sessions` | `product_views`, `add_to_carts` follow sessions |
+| email responsiveness | `email_open_rate` | `email_click_rate` follows opens |
+
+Left out as not the customer's behaviour: `emails_sent` (the business's send volume; it is an
+input only as the exposure behind the open rate), `days_since_last_engagement` and
+`engagement_score` (blends of the columns above), the category shares (what a product
+category means, e.g. a discount outlet, is the business's vocabulary, not a dimension the
+platform can know), demographics (they describe segments in the profile but do not shape
+them) and `return_rate` (a share of a handful of order lines for most customers: it moves by
+whole tenths on one return, which is noise, not a trait). Every column stays in the segment
+profile.
+
+A rate is unknown, not zero, for a customer never exposed to it: the open rate of a customer
+who was sent no email is set to the median of the customers who were (`UnexposedRateImputer`,
+fitted inside the pipeline). Treated as zero, "never emailed" would look like "never opens"
+and split customers on whether the email tool knows them.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.compose import ColumnTransformer
 from sklearn.mixture import GaussianMixture
@@ -43,19 +60,61 @@ SAMPLE_FITTED = (AGGLOMERATIVE, DBSCAN)
 CLUSTER_FEATURES: tuple[str, ...] = (
     "recency_days",
     "frequency",
-    "monetary",
     "avg_order_value",
     "tenure_days",
     "sessions",
     "email_open_rate",
-    "share_outlet",
 )
+
+#: Rate column -> the exposure count behind it: with no exposure the rate is unknown.
+RATE_EXPOSURES: dict[str, str] = {"email_open_rate": "emails_sent", "email_click_rate": "emails_sent"}
+
+
+def model_inputs(features: tuple[str, ...]) -> tuple[str, ...]:
+    """The pipeline's input columns: the cluster features, then the exposures their rates need."""
+    exposures = [RATE_EXPOSURES[f] for f in features if f in RATE_EXPOSURES]
+    return tuple(dict.fromkeys([*features, *(e for e in exposures if e not in features)]))
+
+
+class UnexposedRateImputer(TransformerMixin, BaseEstimator):
+    """Set a rate to the median of exposed rows where its exposure is 0 (unknown, not zero).
+
+    rates: (rate column, exposure column) pairs; other columns pass unchanged. Works on
+    DataFrames (the pipeline's input) and returns a copy.
+    """
+
+    def __init__(self, rates: tuple[tuple[str, str], ...] = ()):
+        self.rates = rates
+
+    def fit(self, X, y=None) -> UnexposedRateImputer:
+        """Learn each rate's median over the rows with exposure (0.0 when none has any)."""
+        medians = {}
+        for rate, exposure in self.rates:
+            exposed = X.loc[X[exposure] > 0, rate]
+            medians[rate] = float(exposed.median()) if len(exposed) else 0.0
+        self.medians_ = medians
+        return self
+
+    def transform(self, X):
+        """A copy of X with unexposed rates replaced by the fitted medians."""
+        X = X.copy()
+        for rate, exposure in self.rates:
+            X.loc[X[exposure] <= 0, rate] = self.medians_[rate]
+        return X
+
+    def get_feature_names_out(self, input_features=None):
+        """Column names pass through unchanged."""
+        return np.asarray(input_features if input_features is not None else [], dtype=object)
 
 
 def build_preprocessor(
     features: tuple[str, ...] = CLUSTER_FEATURES, log_features: tuple[str, ...] = LOG_FEATURES
 ) -> Pipeline:
-    """log1p the heavy-tailed columns, pass the bounded ones, then standard-scale all."""
+    """Impute unexposed rates, log1p the heavy-tailed columns, pass the bounded ones, standard-scale all.
+
+    The fitted preprocessor takes `model_inputs(features)` and returns `features`, scaled.
+    """
+    rates = tuple((f, RATE_EXPOSURES[f]) for f in features if f in RATE_EXPOSURES)
     logged = [c for c in features if c in log_features]
     passed = [c for c in features if c not in log_features]
     # np.log1p / np.expm1 are numpy ufuncs: skops serialises them without custom trusted types.
@@ -67,7 +126,14 @@ def build_preprocessor(
         remainder="drop",
         verbose_feature_names_out=False,
     )
-    return Pipeline([("columns", columns), ("scale", StandardScaler())])
+    return Pipeline(
+        [("unexposed", UnexposedRateImputer(rates)), ("columns", columns), ("scale", StandardScaler())]
+    )
+
+
+def centroid_space(preprocess: Pipeline) -> Pipeline:
+    """The preprocessor without the imputation step: maps cluster-feature rows (centroids) to scaled space."""
+    return preprocess[1:]
 
 
 def build_clusterer(

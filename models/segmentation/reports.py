@@ -24,15 +24,20 @@ REPORT_HTML = "segment_report.html"
 
 
 def segment_profile(frame: pd.DataFrame, segment_ids: np.ndarray, segments: Sequence[dict]) -> pd.DataFrame:
-    """One row per segment: id, persona, size, share and the mean of every feature."""
+    """One row per segment (ML and lifecycle): id, kind, persona, size, share and the mean of every feature.
+
+    Customers without a feature row (NaN) count in the size but not in the means.
+    """
     means = frame[list(FEATURE_COLUMNS)].groupby(segment_ids).mean()
     sizes = pd.Series(segment_ids).value_counts()
     rows = []
-    for segment in sorted(segments, key=lambda s: s["segment_id"]):
+    # ML segments first (ids 0, 1, ...), then the lifecycle ones (-1, -2, ...)
+    for segment in sorted(segments, key=lambda s: (s["segment_id"] < 0, abs(s["segment_id"]))):
         sid = segment["segment_id"]
         size = int(sizes.get(sid, 0))
         row = {
             "segment_id": sid,
+            "segment_kind": segment.get("kind", "ml"),
             "segment_name": segment["name"],
             "segment_description": segment["description"],
         }
@@ -114,6 +119,7 @@ def write_html_report(profile: pd.DataFrame, summary: dict[str, object], path: P
     )
     columns = [
         "segment_id",
+        "segment_kind",
         "segment_name",
         "segment_description",
         "customers",
@@ -121,6 +127,7 @@ def write_html_report(profile: pd.DataFrame, summary: dict[str, object], path: P
         "recency_days",
         "frequency",
         "monetary",
+        "avg_order_value",
         "sessions",
         "email_open_rate",
         "share_outlet",
@@ -155,7 +162,7 @@ def write_training_artifacts(
     out_dir.mkdir(parents=True, exist_ok=True)
     profile = segment_profile(frame, segment_ids, segments)
     profile.to_csv(out_dir / PROFILE_CSV, index=False)
-    names = {s["segment_id"]: s["name"] for s in segments}
+    names = {s["segment_id"]: s["name"] for s in segments if s.get("kind", "ml") == "ml"}
     plot_profile_heatmap(sample_scaled, sample_segment_ids, names, scaled_features, out_dir / HEATMAP_PNG)
     plot_elbow(candidates, winner, out_dir / ELBOW_PNG)
     plot_silhouette(candidates, winner, out_dir / SILHOUETTE_PNG)

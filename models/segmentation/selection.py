@@ -12,22 +12,22 @@ it serves (nearest centroid for the sample-fitted ones). Davies-Bouldin and
 Calinski-Harabasz come from the same sample; inertia (the elbow) and segment shares from
 the full data.
 
-Selection rule (`choose_winner`):
-1. Candidates with fewer than two segments cannot win (a DBSCAN that found one cluster
-   is logged but never chosen).
-2. Drop candidates whose smallest segment holds less than `min_segment_share` of the
-   customers (a segment marketing cannot act on), unless that drops them all.
-3. Take the best silhouette among the rest; every candidate within `tie_tolerance` of it
-   counts as tied.
-4. Among the tied, prefer the simpler model: the KMeans family, then Ward
-   agglomerative, then Gaussian mixtures, then DBSCAN; then fewer segments, then the
-   higher silhouette, then the name (so the rule is a total order).
+Stability: every candidate is refitted `stability_refits` times on seeded subsamples
+(`stability_fraction` of the evaluation sample, drawn without replacement); each refit labels
+the whole evaluation sample and the stability is the mean adjusted Rand index over all pairs
+of refits. A segmentation that the same method does not reproduce on slightly different
+customers is an artefact of the fit, not a structure in the data; a split along one
+dominating dimension is reproduced, but so is a real structure, which is why stability
+gates and the two separation scores rank.
+
+Selection rule: `models.segmentation.winner_rule` (stability gates, silhouette and
+Davies-Bouldin rank).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -51,7 +51,10 @@ from models.segmentation.pipeline import (
     build_clusterer,
     build_preprocessor,
     cluster_centers,
+    model_inputs,
 )
+from models.segmentation.stability import refit_stability, stability_subsamples
+from models.segmentation.winner_rule import Candidate, pick_winner
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,16 @@ class SelectionConfig:
     n_init: int = 4
     dbscan_min_samples: int | None = None
     min_segment_share: float = 0.02
-    tie_tolerance: float = 0.01
+    stability_refits: int = 4
+    stability_fraction: float = 0.8
+    min_stability: float = 0.8
+    score_decimals: int = 2
     features: tuple[str, ...] = CLUSTER_FEATURES
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The pipeline's input columns (cluster features and the exposures their rates need)."""
+        return model_inputs(self.features)
 
     def as_params(self) -> dict[str, object]:
         """Flat dict for `mlflow.log_params`."""
@@ -84,42 +95,12 @@ class SelectionConfig:
             "n_init": self.n_init,
             "dbscan_min_samples": str(self.dbscan_min_samples),
             "min_segment_share": self.min_segment_share,
-            "tie_tolerance": self.tie_tolerance,
+            "stability_refits": self.stability_refits,
+            "stability_fraction": self.stability_fraction,
+            "min_stability": self.min_stability,
+            "score_decimals": self.score_decimals,
             "features": ",".join(self.features),
-        }
-
-
-@dataclass
-class Candidate:
-    """One fitted clusterer and its scores."""
-
-    algorithm: str
-    k: int
-    clusterer: BaseEstimator = field(repr=False)
-    silhouette: float
-    davies_bouldin: float
-    calinski_harabasz: float
-    inertia: float
-    min_segment_share: float
-    fit_seconds: float
-    dunn: float = 0.0
-    noise_share: float = 0.0
-
-    @property
-    def name(self) -> str:
-        return f"{self.algorithm}_k{self.k}"
-
-    def metrics(self) -> dict[str, float]:
-        """Scores for `mlflow.log_metrics`."""
-        return {
-            "silhouette": self.silhouette,
-            "davies_bouldin": self.davies_bouldin,
-            "calinski_harabasz": self.calinski_harabasz,
-            "inertia": self.inertia,
-            "min_segment_share": self.min_segment_share,
-            "fit_seconds": self.fit_seconds,
-            "dunn": self.dunn,
-            "noise_share": self.noise_share,
+            "inputs": ",".join(self.inputs),
         }
 
 
@@ -211,18 +192,14 @@ def fit_candidate(
     )
 
 
-_FAMILY_RANK = {KMEANS: 0, MINIBATCH_KMEANS: 0, AGGLOMERATIVE: 1, GAUSSIAN_MIXTURE: 2, DBSCAN: 3}
-
-
 def choose_winner(candidates: list[Candidate], config: SelectionConfig) -> Candidate:
-    """Apply the module's documented selection rule; pure given the candidates' scores."""
-    servable = [c for c in candidates if c.k >= 2]
-    if not servable:
-        raise ValueError("no candidate found two or more segments")
-    eligible = [c for c in servable if c.min_segment_share >= config.min_segment_share] or servable
-    best = max(c.silhouette for c in eligible)
-    tied = [c for c in eligible if c.silhouette >= best - config.tie_tolerance]
-    return min(tied, key=lambda c: (_FAMILY_RANK.get(c.algorithm, 9), c.k, -c.silhouette, c.name))
+    """Apply the selection rule of `models.segmentation.winner_rule` with `config`'s knobs."""
+    return pick_winner(
+        candidates,
+        min_segment_share=config.min_segment_share,
+        min_stability=config.min_stability,
+        score_decimals=config.score_decimals,
+    )
 
 
 def _candidate_grid(config: SelectionConfig) -> list[tuple[str, int]]:
@@ -250,24 +227,39 @@ def select_model(frame: pd.DataFrame, config: SelectionConfig, seed: int) -> Sel
             f"{len(frame)} customers are too few to select among up to {config.k_max} segments "
             f"(at least {min_rows(config)})"
         )
-    inputs = frame[list(config.features)]
+    inputs = frame[list(config.inputs)]
     preprocess = build_preprocessor(config.features).fit(inputs)
     scaled = preprocess.transform(inputs)
     sample = evaluation_sample_index(frame[KEY_COLUMN], config.sample_size, seed)
-    # One Ward tree on the sample serves every k (cutting it is cheap, building it is not).
-    tree = ward(scaled[sample]) if AGGLOMERATIVE in config.algorithms else None
+    sample_scaled = scaled[sample]
+    subsamples = stability_subsamples(len(sample), config.stability_refits, config.stability_fraction, seed)
+    # One Ward tree on the sample serves every k (cutting it is cheap, building it is not);
+    # likewise one tree per stability subsample.
+    ward_family = AGGLOMERATIVE in config.algorithms
+    tree = ward(sample_scaled) if ward_family else None
+    sub_trees = [ward(sample_scaled[rows]) for rows in subsamples] if ward_family else None
     # OpenMP/BLAS threads cost more than they save here: MiniBatchKMeans works on small
     # batches and workers share cores with other tasks (measured 5x slower with 2 threads
     # on a busy 2-core machine, at 1,500 and at 1,000,000 rows). None = every core.
     with threadpool_limits(limits=config.max_threads):
-        candidates = [
-            fit_candidate(algorithm, k, scaled, sample, config, seed, tree)
-            for algorithm, k in _candidate_grid(config)
-        ]
+        candidates = []
+        for algorithm, k in _candidate_grid(config):
+            candidate = fit_candidate(algorithm, k, scaled, sample, config, seed, tree)
+            candidate.stability = refit_stability(
+                candidate.algorithm,
+                candidate.k,
+                sample_scaled,
+                subsamples,
+                seed,
+                config.n_init,
+                config.dbscan_min_samples,
+                sub_trees,
+            )
+            candidates.append(candidate)
     return Selection(
         preprocess=preprocess,
         sample_index=sample,
-        sample_scaled=scaled[sample],
+        sample_scaled=sample_scaled,
         candidates=candidates,
         winner=choose_winner(candidates, config),
     )

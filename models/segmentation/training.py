@@ -1,5 +1,7 @@
 """Train, evaluate against the champion, log to MLflow and register `customer_segmentation`.
 
+The model clusters the customers `models.segmentation.population` selects (known, with
+behaviour); everyone else carries a lifecycle segment, and the training report shows both.
 One MLflow parent run per training with a child run per candidate. The winning pipeline
 is logged with signature and input example and registered; the first version becomes
 `champion`, later versions become `challenger` and are promoted by
@@ -21,7 +23,13 @@ import pandas as pd
 from mlflow.entities.model_registry import ModelVersion
 
 from customer_platform.config import get_settings
-from models.features import feature_table_hash, features_with_sources, load_features, parse_logical_date
+from models.features import (
+    KEY_COLUMN,
+    feature_table_hash,
+    features_with_sources,
+    load_features,
+    parse_logical_date,
+)
 from models.promotion import apply_promotion, decide_promotion
 from models.registry import CHAMPION, alias_version, load_pipeline, log_and_register_model
 from models.segmentation.personas import (
@@ -33,8 +41,18 @@ from models.segmentation.personas import (
 from models.segmentation.pipeline import (
     CLUSTER_FEATURES,
     centers_in_original_units,
+    centroid_space,
     cluster_centers,
     transformed_feature_names,
+)
+from models.segmentation.population import (
+    ML_KIND,
+    RESERVED_NAMES,
+    Population,
+    lifecycle_assignments,
+    lifecycle_segment_table,
+    load_lifecycle,
+    split_population,
 )
 from models.segmentation.promotion_rule import should_promote, stability_ari
 from models.segmentation.registered_model import EXPERIMENT_NAME, MODEL_NAME, load_segment_metadata
@@ -74,25 +92,28 @@ def build_segment_table(
 ) -> list[dict[str, Any]]:
     """Segment ids, personas and centroids for the winning model.
 
-    Ids are matched to `previous` (the champion's metadata) when it used the same features.
+    Ids are matched to `previous` (the champion's metadata) when it clustered on the same features.
     """
     scaled_centers = cluster_centers(selection.winner.clusterer)
     names = transformed_feature_names(selection.preprocess)
     original = centers_in_original_units(selection.preprocess, scaled_centers)
     centroids = [dict(zip(names, map(float, row), strict=True)) for row in original]
-    if previous and set(previous.get("features", [])) == set(config.features):
-        prev_frame = pd.DataFrame([s["centroid"] for s in previous["segments"]])[list(config.features)]
-        prev_scaled = selection.preprocess.transform(prev_frame)
-        prev_ids = [int(s["segment_id"]) for s in previous["segments"]]
+    previous_segments = [s for s in (previous or {}).get("segments", []) if s.get("kind", ML_KIND) == ML_KIND]
+    previous_features = (previous or {}).get("cluster_features", (previous or {}).get("features", []))
+    if previous_segments and set(previous_features) == set(config.features):
+        prev_frame = pd.DataFrame([s["centroid"] for s in previous_segments])[list(config.features)]
+        prev_scaled = centroid_space(selection.preprocess).transform(prev_frame)
+        prev_ids = [int(s["segment_id"]) for s in previous_segments]
         ids = match_segment_ids(scaled_centers, prev_scaled, prev_ids, centroids)
     else:
         ids = initial_segment_ids(centroids)
     reference = population_reference(frame, config.features)
-    personas = name_personas(centroids, reference, get_settings().rfm_window_days)
+    personas = name_personas(centroids, reference, get_settings().rfm_window_days, RESERVED_NAMES)
     return [
         {
             "segment_id": ids[cluster],
             "cluster": cluster,
+            "kind": ML_KIND,
             "name": personas[cluster][0],
             "description": personas[cluster][1],
             "centroid": {k: round(v, 6) for k, v in centroids[cluster].items()},
@@ -103,10 +124,29 @@ def build_segment_table(
 
 def segment_ids_for(labels: np.ndarray, segments: list[dict[str, Any]]) -> np.ndarray:
     """Map a model's raw cluster labels to segment ids through its segment table."""
-    lookup = np.full(max(s["cluster"] for s in segments) + 1, -1, dtype=np.int64)
-    for s in segments:
+    clustered = [s for s in segments if "cluster" in s]
+    lookup = np.full(max(s["cluster"] for s in clustered) + 1, -1, dtype=np.int64)
+    for s in clustered:
         lookup[s["cluster"]] = s["segment_id"]
     return lookup[labels]
+
+
+def everyone_with_segments(
+    frame: pd.DataFrame, population: Population, segment_ids: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Feature rows of every customer (NaN where a customer has none) and their segment ids, aligned.
+
+    segment_ids: the clustered customers' ids, in `population.features` order.
+    """
+    assigned = pd.concat(
+        [
+            pd.DataFrame({KEY_COLUMN: population.features[KEY_COLUMN], "segment_id": segment_ids}),
+            lifecycle_assignments(population.lifecycle)[[KEY_COLUMN, "segment_id"]],
+        ],
+        ignore_index=True,
+    )
+    everyone = assigned.merge(frame, on=KEY_COLUMN, how="left")
+    return everyone.drop(columns="segment_id"), everyone["segment_id"].to_numpy()
 
 
 def compare_with_champion(
@@ -153,18 +193,20 @@ def train(logical_date: str, config: SelectionConfig | None = None, promote: boo
     experiment_id = configure_mlflow(EXPERIMENT_NAME)
     frame = load_features(day)
     data_hash = feature_table_hash(frame)
-    selection = select_model(frame, config, settings.seed)
+    population = split_population(frame, load_lifecycle(parse_logical_date(day)))
+    clustered = population.features
+    selection = select_model(clustered, config, settings.seed)
     champion = alias_version(CHAMPION, MODEL_NAME)
     previous = load_segment_metadata(champion) if champion else None
-    segments = build_segment_table(selection, frame, config, previous)
+    segments = build_segment_table(selection, clustered, config, previous)
     pipeline = selection.pipeline
-    inputs = frame[list(config.features)]
+    inputs = clustered[list(config.inputs)]
     labels = pipeline.predict(inputs)
     segment_ids = segment_ids_for(labels, segments)
     sample_ids = segment_ids[selection.sample_index]
     winner = selection.winner
     champ_sil, ari = (
-        compare_with_champion(champion, selection, frame, sample_ids) if champion else (None, None)
+        compare_with_champion(champion, selection, clustered, sample_ids) if champion else (None, None)
     )
     rule_decision = should_promote(winner.silhouette, champ_sil, ari) if champion else None
     decision = decide_promotion(rule_decision, allowed=promote)
@@ -179,6 +221,9 @@ def train(logical_date: str, config: SelectionConfig | None = None, promote: boo
                 "sample_rows": len(selection.sample_index),
                 "logical_date": day,
                 "row_count": len(frame),
+                "clustered_rows": len(clustered),
+                "lifecycle_rows": len(population.lifecycle),
+                "clustering_rule": population.rule,
                 "feature_table_hash": data_hash,
                 "chosen_algorithm": winner.algorithm,
                 "chosen_k": winner.k,
@@ -186,22 +231,33 @@ def train(logical_date: str, config: SelectionConfig | None = None, promote: boo
                 "features_left_out": ",".join(sorted(left_out)) or "none",
             }
         )
-        mlflow.log_metrics(winner.metrics() | {"n_segments": winner.k, "row_count": len(frame)})
+        mlflow.log_metrics(
+            winner.metrics()
+            | {
+                "n_segments": winner.k,
+                "row_count": len(frame),
+                "clustered_share": len(clustered) / len(frame),
+            }
+        )
         _log_candidates(selection, settings.seed, experiment_id)
         summary = {
             "logical date": day,
-            "rows": len(frame),
+            "customers": len(population.lifecycle) + len(clustered),
+            "clustered (ML)": f"{len(clustered)} ({population.rule})",
+            "lifecycle segments": len(population.lifecycle),
             "feature table hash": data_hash,
             "chosen": winner.name,
             "silhouette": round(winner.silhouette, 4),
+            "stability": round(winner.stability, 4),
             "decision": decision.reason,
         }
         with tempfile.TemporaryDirectory() as tmp:
+            profile_frame, profile_ids = everyone_with_segments(frame, population, segment_ids)
             out = write_training_artifacts(
                 Path(tmp) / "report",
-                frame,
-                segment_ids,
-                segments,
+                profile_frame,
+                profile_ids,
+                segments + lifecycle_segment_table(),
                 selection.candidates,
                 winner,
                 selection.sample_scaled,
@@ -213,7 +269,9 @@ def train(logical_date: str, config: SelectionConfig | None = None, promote: boo
             mlflow.log_artifacts(str(out), artifact_path="report")
         metadata = {
             "segments": segments,
-            "features": list(config.features),
+            "features": list(config.inputs),
+            "cluster_features": list(config.features),
+            "clustering_rule": population.rule,
             "logical_date": day,
             "feature_table_hash": data_hash,
         }

@@ -144,3 +144,55 @@ def write_features_table(frame: pd.DataFrame, warehouse_path: Path, replace: boo
         )
     finally:
         con.close()
+
+
+#: Anonymous cookie-only customers `write_lifecycle_table` adds: in the lifecycle table, not in features.
+PLANTED_ANONYMOUS = 40
+
+
+def planted_lifecycle(frame: pd.DataFrame, anonymous: int = PLANTED_ANONYMOUS) -> pd.DataFrame:
+    """A `marts.customer_lifecycle` for planted features: known buyers, known prospects, and
+    `anonymous` cookie-only customers with no feature row (ids `A…`)."""
+    day = frame["logical_date"].iloc[0]
+    stage = np.where(frame["frequency"] > 0, "active", "prospect")
+    known = pd.DataFrame(
+        {"unified_customer_id": frame["unified_customer_id"], "lifecycle_stage": stage, "is_known": True}
+    )
+    cookies = pd.DataFrame(
+        {
+            "unified_customer_id": [f"A{i:07d}" for i in range(anonymous)],
+            "lifecycle_stage": "anonymous",
+            "is_known": False,
+        }
+    )
+    lifecycle = pd.concat([known, cookies], ignore_index=True)
+    lifecycle.insert(1, "logical_date", day)
+    return lifecycle.sort_values("unified_customer_id", kind="stable").reset_index(drop=True)
+
+
+def write_lifecycle_table(frame: pd.DataFrame, warehouse_path: Path, replace: bool = True) -> pd.DataFrame:
+    """Write `planted_lifecycle(frame)` as `marts.customer_lifecycle`; returns it."""
+    lifecycle = planted_lifecycle(frame)
+    con = duckdb.connect(str(warehouse_path))
+    try:
+        con.execute("create schema if not exists marts")
+        con.register("planted_lifecycle", lifecycle)
+        verb = (
+            "create or replace table marts.customer_lifecycle as"
+            if replace
+            else "insert into marts.customer_lifecycle"
+        )
+        con.execute(
+            f"{verb} select cast(unified_customer_id as varchar) as unified_customer_id, "
+            "cast(logical_date as date) as logical_date, cast(lifecycle_stage as varchar) as lifecycle_stage, "
+            "cast(is_known as boolean) as is_known from planted_lifecycle"
+        )
+    finally:
+        con.close()
+    return lifecycle
+
+
+def write_planted_warehouse(frame: pd.DataFrame, warehouse_path: Path, replace: bool = True) -> pd.DataFrame:
+    """Write the planted features and their lifecycle table; returns the lifecycle rows."""
+    write_features_table(frame, warehouse_path, replace)
+    return write_lifecycle_table(frame, warehouse_path, replace)

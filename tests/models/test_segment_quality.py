@@ -10,15 +10,16 @@ from sklearn.metrics import adjusted_rand_score
 
 from bench.segment_quality import main, segmentation_ari
 
-# (unified id, segment id, segment name, [(source, record id)]) and the truth of each record.
+# (unified id, segment id, segment name, kind, orders in the window or None without a feature
+# row, [(source, record id)]) and the truth of each record.
 CUSTOMERS = [
-    ("U1", 0, "Regulars", [("crm_customers", "C1"), ("web_orders", "W1")]),
-    ("U2", 0, "Regulars", [("crm_customers", "C2")]),
-    ("U3", 1, "Browsers", [("crm_customers", "C3"), ("pos_orders", "P1"), ("pos_orders", "P2")]),
-    ("U4", 1, "Browsers", [("web_events", "K1")]),  # an anonymous cookie only
-    ("U5", 1, "Browsers", [("pos_orders", "P9")]),  # a record the truth does not know
-    ("U6", 1, "Browsers", [("crm_customers", "C6"), ("email_engagement", "S6")]),  # a tie
-    ("U7", 2, "Lapsing", [("crm_customers", "C7")]),
+    ("U1", 0, "Regulars", "ml", 5, [("crm_customers", "C1"), ("web_orders", "W1")]),
+    ("U2", 0, "Regulars", "ml", 3, [("crm_customers", "C2")]),
+    ("U3", 1, "Browsers", "ml", 1, [("crm_customers", "C3"), ("pos_orders", "P1"), ("pos_orders", "P2")]),
+    ("U4", 1, "Browsers", "ml", 0, [("web_events", "K1")]),  # an anonymous cookie only
+    ("U5", 1, "Browsers", "ml", 2, [("pos_orders", "P9")]),  # a record the truth does not know
+    ("U6", 1, "Browsers", "ml", 1, [("crm_customers", "C6"), ("email_engagement", "S6")]),  # a tie
+    ("U7", -2, "Prospects", "lifecycle", None, [("crm_customers", "C7")]),  # known, never ordered
 ]
 TRUTH = {
     ("crm_customers", "C1"): "PER1",
@@ -52,14 +53,19 @@ def tiny_data_dir(tmp_path):
         con.execute("create schema marts")
         con.execute(
             "create table marts.customer_segments "
-            "(unified_customer_id varchar, segment_id integer, segment_name varchar)"
+            "(unified_customer_id varchar, segment_id integer, segment_name varchar, segment_kind varchar)"
         )
+        con.execute("create table marts.customer_features (unified_customer_id varchar, frequency integer)")
         con.execute(
             "create table marts.customer_identity_map "
             "(source varchar, source_record_id varchar, unified_customer_id varchar)"
         )
-        for customer, segment, name, records in CUSTOMERS:
-            con.execute("insert into marts.customer_segments values (?, ?, ?)", [customer, segment, name])
+        for customer, segment, name, kind, orders, records in CUSTOMERS:
+            con.execute(
+                "insert into marts.customer_segments values (?, ?, ?, ?)", [customer, segment, name, kind]
+            )
+            if orders is not None:
+                con.execute("insert into marts.customer_features values (?, ?)", [customer, orders])
             con.executemany(
                 "insert into marts.customer_identity_map values (?, ?, ?)",
                 [(source, record, customer) for source, record in records],
@@ -79,9 +85,12 @@ def test_ari_over_customers_with_an_identifying_record(tiny_data_dir):
     quality = segmentation_ari(
         tiny_data_dir / "warehouse" / "warehouse.duckdb", tiny_data_dir / "landing" / "_truth"
     )
-    # evaluated: U1 PER1, U2 PER2, U3 PER4, U6 PER2, U7 PER6 (U4 cookie only, U5 unknown)
+    # known buyers: U1 PER1, U2 PER2, U3 PER4, U6 PER2 (U4 cookie only, U5 unknown, U7 no orders)
+    buyers = adjusted_rand_score(["champion", "champion", "window_shopper", "champion"], [0, 0, 1, 1])
+    assert quality["ari_known_buyers"] == pytest.approx(buyers, abs=1e-6) and quality["known_buyers"] == 4
+    # evaluated: the buyers and U7 PER6
     expected = adjusted_rand_score(
-        ["champion", "champion", "window_shopper", "champion", "lapsing"], [0, 0, 1, 1, 2]
+        ["champion", "champion", "window_shopper", "champion", "lapsing"], [0, 0, 1, 1, -2]
     )
     assert quality["ari"] == pytest.approx(expected, abs=1e-6)
     with_cookie = adjusted_rand_score(
@@ -92,7 +101,10 @@ def test_ari_over_customers_with_an_identifying_record(tiny_data_dir):
     assert quality["customers_matched"] == 6 and quality["customers_evaluated"] == 5
     assert quality["excluded_not_in_truth"] == 1 and quality["excluded_anonymous_cookie_only"] == 1
     assert quality["persons_evaluated"] == 4 and quality["segments"] == 3
-    assert quality["contingency"]["Browsers"] == {"champion": 1, "lapsing": 0, "window_shopper": 1}
+    assert quality["contingency"]["Browsers"] == {"champion": 1, "window_shopper": 1}
+    assert quality["ml_segments"] == 2
+    assert quality["ml_segment_anonymous_share"] == {"Browsers": 0.25, "Regulars": 0.0}  # U4 of four
+    assert quality["max_ml_segment_anonymous_share"] == 0.25
 
 
 def test_main_prints_json_for_a_data_dir(tiny_data_dir, capsys, monkeypatch):

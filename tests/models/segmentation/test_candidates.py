@@ -25,6 +25,8 @@ from models.segmentation.pipeline import (
     KMEANS,
     assemble_pipeline,
     build_preprocessor,
+    centroid_space,
+    model_inputs,
 )
 from models.segmentation.selection import Candidate, SelectionConfig, choose_winner, fit_candidate
 
@@ -89,8 +91,9 @@ def test_one_pass_silhouette_matches_scikit_learn(blobs):
 @pytest.fixture(scope="module")
 def scaled_planted(planted):
     features, _ = planted
-    preprocess = build_preprocessor().fit(features[list(CLUSTER_FEATURES)])
-    return preprocess, preprocess.transform(features[list(CLUSTER_FEATURES)])
+    inputs = features[list(model_inputs(CLUSTER_FEATURES))]
+    preprocess = build_preprocessor().fit(inputs)
+    return preprocess, preprocess.transform(inputs)
 
 
 def test_ward_fits_on_the_sample_and_serves_every_row(planted, scaled_planted):
@@ -108,7 +111,10 @@ def test_ward_fits_on_the_sample_and_serves_every_row(planted, scaled_planted):
     assert candidate.dunn > 0 and candidate.noise_share == 0.0
     # the logged model is saved with skops: our estimator must be a trusted type and round-trip
     trusted = skops_trusted_types(pipeline)
-    assert trusted == ["models.segmentation.candidates.WardOnSample"]
+    assert sorted(trusted) == [
+        "models.segmentation.candidates.WardOnSample",
+        "models.segmentation.pipeline.UnexposedRateImputer",
+    ]
     loaded = skops.io.loads(skops.io.dumps(pipeline), trusted=trusted)
     np.testing.assert_array_equal(loaded.predict(features), labels)
 
@@ -128,10 +134,11 @@ def _candidate(algorithm, k, silhouette, min_share=0.1):
 
 
 def test_winner_rule_orders_the_new_families():
-    config = SelectionConfig(min_segment_share=0.02, tie_tolerance=0.01)
+    # equal scores at two decimals: the family order decides (Ward, mixtures, then DBSCAN)
+    config = SelectionConfig(min_segment_share=0.02, score_decimals=2)
     lone_dbscan = _candidate(DBSCAN, 1, 0.90)  # one segment: logged, never chosen
     dbscan = _candidate(DBSCAN, 3, 0.700)
-    mixture = _candidate(GAUSSIAN_MIXTURE, 3, 0.705)
+    mixture = _candidate(GAUSSIAN_MIXTURE, 3, 0.701)
     ward = _candidate(AGGLOMERATIVE, 4, 0.698)
     kmeans = _candidate(KMEANS, 5, 0.60)
     assert choose_winner([lone_dbscan, dbscan, mixture, ward, kmeans], config) is ward
@@ -148,7 +155,8 @@ def test_versions_registered_under_the_old_module_path_still_load(planted, scale
     # file and trusted types; the `models.candidates` alias module keeps them loadable.
     features, _ = planted
     preprocess, scaled = scaled_planted
-    pipeline = assemble_pipeline(preprocess, WardOnSample(n_clusters=4).fit(scaled[::5]))
+    # those versions had no rate imputation step either
+    pipeline = assemble_pipeline(centroid_space(preprocess), WardOnSample(n_clusters=4).fit(scaled[::5]))
     with monkeypatch.context() as patch:
         patch.setattr(WardOnSample, "__module__", "models.candidates")
         old_file = skops.io.dumps(pipeline)

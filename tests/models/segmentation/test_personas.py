@@ -50,11 +50,30 @@ def test_rules_name_archetypes():
     assert base_name(_centroid(), REFERENCE) == "Occasional buyers"
 
 
+def test_rules_name_basket_value_when_the_model_has_it():
+    reference = REFERENCE | {"avg_order_value": 50.0}
+    current = {
+        k: v for k, v in _centroid(avg_order_value=50.0).items() if k not in ("monetary", "share_outlet")
+    }
+    assert base_name(current | {"frequency": 9, "avg_order_value": 100}, reference) == "High-value regulars"
+    assert base_name(current | {"avg_order_value": 120}, reference) == "Big-basket buyers"
+    assert base_name(current | {"frequency": 9, "avg_order_value": 20}, reference) == "Frequent small baskets"
+    assert base_name(current | {"frequency": 9}, reference) == "Regulars"
+    [(_, described)] = name_personas([current | {"avg_order_value": 100}], reference, 365)
+    assert "baskets 2.0× the median" in described
+
+
+def test_persona_names_avoid_the_reserved_lifecycle_names():
+    centroids = [_centroid(recency_days=240), _centroid()]
+    [(lapsing, _), (occasional, _)] = name_personas(centroids, REFERENCE, 365, reserved={"Lapsing customers"})
+    assert lapsing.startswith("Lapsing customers (") and occasional == "Occasional buyers"
+
+
 def test_description_is_in_plain_units():
     [(name, description)] = name_personas(
         [_centroid(recency_days=4, frequency=12, monetary=465)], REFERENCE, 365
     )
-    assert name == "High-value regulars"
+    assert name == "Regulars"  # 4x the orders at a smaller spend per order: not high-value
     assert description.startswith("last order 4 days ago, 12 orders a year, spends 3.1× the median")
 
 

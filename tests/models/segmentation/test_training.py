@@ -2,7 +2,9 @@
 
 One MLflow home per module (`module_settings`): migrations run once. Fixtures advance the
 registry in order: first night (v1 champion) -> weekly retrain on the same population
-(v2, promoted) -> a deliberately poor challenger (v3, refused).
+(v2, promoted) -> a deliberately poor challenger (v3, refused). The planted warehouse holds
+1,500 known customers (buyers are clustered, non-buyers are prospects) and 40 anonymous
+cookie-only customers with no feature row.
 """
 
 from __future__ import annotations
@@ -17,15 +19,16 @@ from sklearn.metrics import adjusted_rand_score
 from models.cli import main
 from models.jobs import run_nightly, run_weekly
 from models.registry import CHALLENGER, CHAMPION, alias_version, resolve_model_version
-from models.segmentation.pipeline import AGGLOMERATIVE, CLUSTER_FEATURES, DBSCAN, KMEANS
+from models.segmentation.pipeline import AGGLOMERATIVE, CLUSTER_FEATURES, DBSCAN, KMEANS, model_inputs
 from models.segmentation.registered_model import CHAMPION_URI, MODEL_NAME, load_segment_metadata
 from models.segmentation.reports import ELBOW_PNG, HEATMAP_PNG, PROFILE_CSV, REPORT_HTML, SILHOUETTE_PNG
 from models.segmentation.scoring import SEGMENT_COLUMNS, score
 from models.segmentation.selection import SelectionConfig
 from models.segmentation.training import train
-from tests.models.planted import make_planted_features, write_features_table
+from tests.models.planted import PLANTED_ANONYMOUS, make_planted_features, write_planted_warehouse
 
 DAY_1, DAY_2 = "2026-06-30", "2026-07-07"
+CUSTOMERS = 1500 + PLANTED_ANONYMOUS
 
 
 def _table(settings, sql, params=None):
@@ -39,7 +42,7 @@ def _table(settings, sql, params=None):
 @pytest.fixture(scope="module")
 def first_night(module_settings, planted):
     features, truth = planted
-    write_features_table(features, module_settings.warehouse_path)
+    write_planted_warehouse(features, module_settings.warehouse_path)
     outcome = run_nightly(DAY_1)
     current = _table(module_settings, "select * from marts.customer_segments order by unified_customer_id")
     return {"outcome": outcome, "current": current, "truth": truth, "features": features}
@@ -49,7 +52,7 @@ def first_night(module_settings, planted):
 def second_week(first_night, module_settings):
     # same population a week on: the retrain should be promoted and keep the segment ids
     features, _ = make_planted_features(1500, seed=7, logical_date=DAY_2)
-    write_features_table(features, module_settings.warehouse_path, replace=False)
+    write_planted_warehouse(features, module_settings.warehouse_path, replace=False)
     return run_weekly(DAY_2)
 
 
@@ -61,14 +64,27 @@ def poor_challenger(second_week):
 def test_first_night_trains_a_champion_and_scores(first_night):
     trained, scored = first_night["outcome"]["trained"], first_night["outcome"]["scored"]
     assert trained["model_version"] == "1" and trained["is_champion"]
-    assert scored["rows"] == 1500 and scored["model_version"] == "1"
-    assert scored["stability_ari"] is None
+    buyers = int((first_night["features"]["frequency"] > 0).sum())
+    assert scored["rows"] == CUSTOMERS and scored["model_version"] == "1"
+    assert scored["ml_rows"] == buyers and scored["lifecycle_rows"] == CUSTOMERS - buyers
+    assert scored["stability_ari"] is None and scored["changed_share_features_steady"] is None
 
 
 def test_written_segments_recover_planted_archetypes(first_night):
-    current = first_night["current"]
+    current, features = first_night["current"], first_night["features"]
     assert list(current.columns) == list(SEGMENT_COLUMNS)
-    assert adjusted_rand_score(first_night["truth"], current["segment_id"]) >= 0.6
+    assert len(current) == CUSTOMERS and current["unified_customer_id"].is_unique
+    buyers = features["frequency"].to_numpy() > 0
+    ml = current[current["segment_kind"] == "ml"]
+    assert list(ml["unified_customer_id"]) == list(features.loc[buyers, "unified_customer_id"])
+    assert adjusted_rand_score(first_night["truth"][buyers], ml["segment_id"]) >= 0.6
+    assert (ml["segment_id"] >= 0).all() and ml["distance"].notna().all()
+    lifecycle = current[current["segment_kind"] == "lifecycle"]
+    anonymous = lifecycle["unified_customer_id"].str.startswith("A")
+    assert anonymous.sum() == PLANTED_ANONYMOUS
+    assert set(lifecycle.loc[anonymous, "segment_name"]) == {"Anonymous visitors"}
+    assert set(lifecycle.loc[~anonymous, "segment_name"]) == {"Prospects"}
+    assert lifecycle["distance"].isna().all() and (lifecycle["segment_id"] < 0).all()
     assert current.groupby("segment_id")["segment_name"].nunique().eq(1).all()
     assert current["segment_name"].nunique() == current["segment_id"].nunique()
     assert (current["mlflow_run_id"] == first_night["outcome"]["trained"]["run_id"]).all()
@@ -94,7 +110,10 @@ def test_run_carries_params_metrics_children_and_artifacts(first_night):
     ):
         assert param in run.data.params, param
     assert run.data.params["logical_date"] == DAY_1 and run.data.params["row_count"] == "1500"
-    for metric in ("silhouette", "davies_bouldin", "calinski_harabasz", "inertia", "promoted"):
+    buyers = int((first_night["features"]["frequency"] > 0).sum())
+    assert run.data.params["clustered_rows"] == str(buyers)
+    assert run.data.params["lifecycle_rows"] == str(CUSTOMERS - buyers)
+    for metric in ("silhouette", "davies_bouldin", "calinski_harabasz", "inertia", "stability", "promoted"):
         assert metric in run.data.metrics, metric
     children = client.search_runs([run.info.experiment_id], f"tags.mlflow.parentRunId = '{run_id}'")
     config = SelectionConfig()
@@ -102,7 +121,7 @@ def test_run_carries_params_metrics_children_and_artifacts(first_night):
     # every family over the k range, except DBSCAN: one candidate that finds its own k
     assert len(children) == sum(1 if a == DBSCAN else ks for a in config.algorithms)
     assert DBSCAN in config.algorithms and AGGLOMERATIVE in config.algorithms
-    for metric in ("silhouette", "inertia", "dunn", "noise_share"):
+    for metric in ("silhouette", "inertia", "dunn", "noise_share", "stability"):
         assert all(metric in c.data.metrics for c in children), metric
     dbscan = [c for c in children if c.data.params["algorithm"] == DBSCAN]
     assert len(dbscan) == 1 and float(dbscan[0].data.params["eps"]) > 0
@@ -122,10 +141,11 @@ def test_champion_loads_by_alias_with_signature(first_night, monkeypatch):
     monkeypatch.setenv("MLFLOW_ALLOW_PICKLE_DESERIALIZATION", "true")
     info = mlflow.models.get_model_info(CHAMPION_URI)
     assert info.signature is not None and info.saved_input_example_info is not None
-    assert info.signature.inputs.input_names() == list(CLUSTER_FEATURES)
+    assert info.signature.inputs.input_names() == list(model_inputs(CLUSTER_FEATURES))
     model = mlflow.pyfunc.load_model(CHAMPION_URI)
-    labels = model.predict(first_night["features"][list(CLUSTER_FEATURES)])
-    assert len(set(labels)) == first_night["current"]["segment_id"].nunique()
+    labels = model.predict(first_night["features"][list(model_inputs(CLUSTER_FEATURES))])
+    current = first_night["current"]
+    assert len(set(labels)) == current.loc[current["segment_kind"] == "ml", "segment_id"].nunique()
 
 
 def test_rescoring_a_date_is_deterministic_and_idempotent(first_night, module_settings):
@@ -135,8 +155,11 @@ def test_rescoring_a_date_is_deterministic_and_idempotent(first_night, module_se
         again.drop(columns="assigned_at"), first_night["current"].drop(columns="assigned_at")
     )
     history = _table(module_settings, "select * from marts.segment_history where logical_date = ?", [DAY_1])
-    assert len(history) == 1500
+    assert len(history) == CUSTOMERS
     assert not history.duplicated(["unified_customer_id", "model_version"]).any()
+    inputs = _table(module_settings, "select * from marts.segment_inputs where logical_date = ?", [DAY_1])
+    assert len(inputs) == (first_night["features"]["frequency"] > 0).sum()
+    assert inputs["inputs"].map(len).eq(len(model_inputs(CLUSTER_FEATURES))).all()
 
 
 def test_weekly_retrain_is_promoted_keeps_ids_and_logs_stability(second_week, first_night):
@@ -145,9 +168,15 @@ def test_weekly_retrain_is_promoted_keeps_ids_and_logs_stability(second_week, fi
     assert trained["stability_ari"] >= 0.5
     assert alias_version(CHAMPION, MODEL_NAME).version in ("2", 2)
     assert scored["stability_ari"] == pytest.approx(1.0) and scored["previous_logical_date"] == DAY_1
+    # the same customers with the same features: nobody's segment may move
+    buyers = int((first_night["features"]["frequency"] > 0).sum())
+    assert scored["customers_features_steady"] == buyers
+    assert scored["changed_share_features_steady"] == 0.0
     metrics = MlflowClient().get_run(scored["score_run_id"]).data.metrics
     assert metrics["stability_ari_vs_previous_date"] == pytest.approx(1.0)
-    first = first_night["current"].groupby("segment_id")["segment_name"].first().to_dict()
+    assert metrics["segment_changed_share_features_steady"] == 0.0
+    current = first_night["current"]
+    first = current[current["segment_kind"] == "ml"].groupby("segment_id")["segment_name"].first().to_dict()
     names = {s["segment_id"]: s["name"] for s in train_segments(trained["model_version"])}
     assert names == first  # same population: every id kept its persona
 

@@ -9,13 +9,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import models.segmentation.scoring as scoring
+import models.segmentation.segment_tables as segment_tables
+from models.segmentation.population import lifecycle_segment_table
 from models.segmentation.scoring import SEGMENT_COLUMNS, stability_vs_previous, write_segments
+from models.segmentation.segment_tables import INPUT_DATES_KEPT, previous_inputs
+from models.segmentation.stability import MATERIAL_CHANGE, unchanged_but_moved
 
 SEGMENTS = [
     {"segment_id": 0, "name": "High-value regulars", "description": "spends a lot"},
     {"segment_id": 1, "name": "Window shoppers", "description": "browses"},
 ]
+FEATURES = ["frequency", "sessions"]
 DAY = dt.date(2026, 6, 30)
 
 
@@ -30,15 +34,23 @@ def _assignments(n=200, seed=0):
     )
 
 
-def _write(assignments, day=DAY, version=1, at=None):
+def _inputs(assignments, shift=0.0):
+    values = np.column_stack(
+        [np.arange(len(assignments)) % 7 + shift, np.arange(len(assignments)) % 3 + shift]
+    )
+    return pd.DataFrame({"unified_customer_id": assignments["unified_customer_id"], "inputs": list(values)})
+
+
+def _write(assignments, day=DAY, version=1, at=None, segments=SEGMENTS, inputs=None):
     write_segments(
         assignments,
-        SEGMENTS,
+        segments,
         logical_date=day,
         model_name="customer_segmentation",
         model_version=version,
         mlflow_run_id=f"run{version}",
         assigned_at=at or dt.datetime(2026, 7, 1, 3, 0),
+        inputs=inputs,
     )
 
 
@@ -59,6 +71,7 @@ def warehouse(isolated_settings):
 CONTRACT_COLUMNS = [
     "unified_customer_id",
     "segment_id",
+    "segment_kind",
     "segment_name",
     "segment_description",
     "distance",
@@ -108,7 +121,7 @@ def test_failure_mid_write_leaves_previous_tables_intact(warehouse, monkeypatch)
         assert con.execute("select count(*) from marts.customer_segments").fetchone()[0] == 120
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(scoring, "_append_history", crash)
+    monkeypatch.setattr(segment_tables, "_append_history", crash)
     with pytest.raises(RuntimeError, match="disk full"):
         _write(_assignments(n=120, seed=5), day=DAY + dt.timedelta(days=1), version=2)
     pd.testing.assert_frame_equal(_read(warehouse, "marts.customer_segments"), before_current)
@@ -130,3 +143,72 @@ def test_stability_compares_customers_present_on_both_dates():
     ari, compared = stability_vs_previous(current, previous)
     assert compared == 4 and ari == pytest.approx(1.0)
     assert stability_vs_previous(current, previous.iloc[:0]) == (None, 0)
+
+
+def test_lifecycle_rows_carry_their_kind_and_no_distance(warehouse):
+    assignments = _assignments(n=10)
+    assignments.loc[[0, 1], ["segment_id", "distance"]] = [-1, np.nan]
+    _write(assignments, segments=SEGMENTS + lifecycle_segment_table())
+    current = _read(warehouse, "marts.customer_segments").set_index("unified_customer_id")
+    assert current.loc[["U00000", "U00001"], "segment_kind"].eq("lifecycle").all()
+    assert current.loc[["U00000", "U00001"], "segment_name"].eq("Anonymous visitors").all()
+    assert current.loc[["U00000", "U00001"], "distance"].isna().all()
+    assert current.drop(["U00000", "U00001"])["segment_kind"].eq("ml").all()
+
+
+def test_duplicate_segment_names_are_refused(warehouse):
+    twins = [SEGMENTS[0], {"segment_id": 1, "name": SEGMENTS[0]["name"], "description": "again"}]
+    with pytest.raises(ValueError, match="not unique"):
+        _write(_assignments(), segments=twins)
+
+
+def test_a_history_table_from_before_segment_kinds_is_upgraded(warehouse):
+    con = duckdb.connect(str(warehouse.warehouse_path))
+    old_columns = [c for c in SEGMENT_COLUMNS if c != "segment_kind"]
+    con.execute("create schema marts")
+    ddl = ", ".join(f"{c} {SEGMENT_COLUMNS[c]}" for c in old_columns)
+    con.execute(f"create table marts.segment_history ({ddl})")
+    con.execute(
+        "insert into marts.segment_history values ('U0', 0, 'Old', 'old', 0.1, 'm', 1, 'r', '2026-06-01', '2026-06-02')"
+    )
+    con.close()
+    _write(_assignments(n=5))
+    history = _read(warehouse, "marts.segment_history")
+    assert len(history) == 6 and history.loc[history["segment_name"] == "Old", "segment_kind"].isna().all()
+    assert history.loc[history["segment_name"] != "Old", "segment_kind"].eq("ml").all()
+
+
+def test_inputs_are_kept_for_the_latest_dates_and_read_back(warehouse):
+    assignments = _assignments(n=20)
+    for offset in range(INPUT_DATES_KEPT + 2):
+        _write(assignments, day=DAY + dt.timedelta(days=offset), inputs=_inputs(assignments))
+    kept = _read(warehouse, "marts.segment_inputs")
+    assert kept["logical_date"].nunique() == INPUT_DATES_KEPT
+    assert len(kept) == 20 * INPUT_DATES_KEPT
+    last = DAY + dt.timedelta(days=INPUT_DATES_KEPT + 1)
+    previous = previous_inputs(last, FEATURES)
+    assert list(previous.columns) == ["unified_customer_id", "segment_id", *FEATURES]
+    assert len(previous) == 20 and previous["frequency"].max() == 6
+    assert previous_inputs(last, ["frequency"]).empty  # another model's inputs: not comparable
+
+
+def test_segment_moves_count_only_for_customers_whose_inputs_held_still():
+    from sklearn.preprocessing import StandardScaler
+
+    previous = pd.DataFrame(
+        {"unified_customer_id": list("abcd"), "segment_id": [0, 0, 1, 1], "frequency": [1.0, 2, 3, 4]}
+    )
+    scaler = StandardScaler().fit(previous[["frequency"]])
+    step = float(scaler.scale_[0])
+    current = previous.assign(
+        segment_id=[1, 0, 1, 0],  # a and d moved
+        frequency=[
+            1.0,
+            2 + 0.5 * MATERIAL_CHANGE * step,
+            3,
+            4 + 2 * MATERIAL_CHANGE * step,
+        ],  # d changed a lot
+    )
+    share, steady = unchanged_but_moved(current, previous, scaler, ["frequency"])
+    assert steady == 3 and share == pytest.approx(1 / 3)  # a moved without reason; d had a reason
+    assert unchanged_but_moved(current, previous.iloc[:0], scaler, ["frequency"]) == (None, 0)
