@@ -174,6 +174,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--start", default="2026-06-01", help="initial-load date; the nightly run is the day after"
     )
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--world", default="demo", help="generator world: a preset of datagen/worlds.py or a YAML file"
+    )
     switches = {
         "--reuse": "reuse this scale's dataset if generated with the same parameters",
         "--skip-baselines": "measure the platform only",
@@ -208,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         "initial_date": args.start,
         "nightly_date": nightly_date,
         "seed": args.seed,
+        "world": args.world,
         "data_dir": str(scale_dir),
     }
     result["settings"] = _settings_summary(settings)
@@ -234,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
             resume_nightly(recorder, previous, nightly_date)
         else:
             stages.generate_dataset(
-                recorder, scale_dir, args.scale, args.start, nightly_date, args.seed, args.reuse
+                recorder, scale_dir, args.scale, args.start, nightly_date, args.seed, args.reuse, args.world
             )
             if args.generate_only:
                 sampler.stop()

@@ -39,16 +39,26 @@ def generation_marker(scale_dir: Path) -> Path:
 
 
 def generate_dataset(
-    recorder: StageRecorder, scale_dir: Path, customers: int, start: str, end: str, seed: int, reuse: bool
+    recorder: StageRecorder,
+    scale_dir: Path,
+    customers: int,
+    start: str,
+    end: str,
+    seed: int,
+    reuse: bool,
+    world: str = "demo",
 ) -> Stage:
     """Generate the landing drops (in a subprocess, so its memory is its own), or reuse them.
 
     reuse: keep an existing dataset generated with the same parameters; the stage then
-    reports the original generation's figures with status "reused".
+    reports the original generation's figures with status "reused". world: the generator's
+    world preset or YAML file (`datagen/worlds.py`).
     """
     landing = get_settings().landing_dir
     marker = generation_marker(scale_dir)
     params = {"customers": customers, "start": start, "end": end, "seed": seed}
+    if world != "demo":  # absent for the demo world: earlier markers stay reusable
+        params["world"] = world
     if reuse and marker.exists() and landing.exists():
         saved = json.loads(marker.read_text(encoding="utf-8"))
         if saved.get("params") == params:
@@ -70,6 +80,8 @@ def generate_dataset(
         end,
         "--seed",
         str(seed),
+        "--world",
+        world,
         "--out",
         str(landing),
         "--force",

@@ -16,6 +16,7 @@ MART_TABLES = (
     "customer_rfm",
     "customer_engagement",
     "customer_features",
+    "customer_lifecycle",
     "customer_segments",
     "segment_history",
 )
@@ -83,8 +84,9 @@ def _warehouse(settings: Settings, ds: str | None) -> dict[str, Any]:
         if ("marts", "customer_segments") in existing:
             rows = con.execute(
                 "select segment_id, segment_name, any_value(segment_description), count(*) as customers, "
-                "any_value(model_version), any_value(mlflow_run_id) "
-                "from marts.customer_segments group by all order by customers desc"
+                "any_value(model_version), any_value(mlflow_run_id), any_value(segment_kind) "
+                "from marts.customer_segments group by segment_id, segment_name "
+                "order by any_value(segment_kind) = 'lifecycle', customers desc"
             ).fetchall()
             out["segments"] = [
                 {
@@ -94,6 +96,7 @@ def _warehouse(settings: Settings, ds: str | None) -> dict[str, Any]:
                     "customers": int(r[3]),
                     "model_version": r[4],
                     "mlflow_run_id": r[5],
+                    "kind": r[6],
                 }
                 for r in rows
             ]
@@ -176,8 +179,10 @@ def format_summary(summary: dict[str, Any]) -> str:
     lines.append("")
     lines.append("Segments:")
     for seg in summary["segments"]:
+        kind = seg.get("kind") or "ml"
         lines.append(
-            f"  [{seg['segment_id']}] {seg['segment_name']:<28} {seg['customers']:>7,}  {seg['description'] or ''}"
+            f"  [{seg['segment_id']:>2}] {kind:<9} {seg['segment_name']:<28} {seg['customers']:>7,}  "
+            f"{seg['description'] or ''}"
         )
     if summary["segments"]:
         first = summary["segments"][0]

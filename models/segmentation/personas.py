@@ -61,12 +61,19 @@ def _basket_ratio(centroid: Centroid, reference: Centroid, orders: float) -> flo
     return 1.0
 
 
-def base_name(centroid: Centroid, reference: Centroid) -> str:
-    """The persona family of a centroid, by the first rule that matches (order matters)."""
+def base_name(centroid: Centroid, reference: Centroid, window_days: int = 365) -> str:
+    """The persona family of a centroid, by the first rule that matches (order matters).
+
+    Lapsing means late twice over: long ago against the population (three times the buyers'
+    median recency, at least 90 days) and against the segment's own cadence (longer than
+    the usual gap between its orders, window / frequency): a segment that buys twice a year
+    is not lapsing four months after its last order.
+    """
     frequency = float(centroid.get("frequency", 0.0))
     if frequency < 0.5:
         return "Window shoppers" if _ratio(centroid, reference, "sessions") >= 1.5 else "Dormant contacts"
-    if centroid.get("recency_days", 0.0) >= max(3 * reference.get("recency_days", 30.0), 90.0):
+    recency = float(centroid.get("recency_days", 0.0))
+    if recency >= max(3 * reference.get("recency_days", 30.0), 90.0) and recency > window_days / frequency:
         return "Lapsing customers"
     if centroid.get("tenure_days", 1e9) <= min(0.25 * reference.get("tenure_days", 365.0), 120.0):
         return "New customers"
@@ -149,7 +156,7 @@ def name_personas(
     gets a number in order of descending spend. reserved: names taken by other segments
     (the lifecycle ones): a persona with such a name is qualified the same way.
     """
-    names = [base_name(c, reference) for c in centroids]
+    names = [base_name(c, reference, window_days) for c in centroids]
     names = [
         f"{n} ({strongest_trait(c, reference)})" if n in reserved else n
         for n, c in zip(names, centroids, strict=True)
