@@ -45,7 +45,10 @@ def test_rules_name_archetypes():
     assert base_name(_centroid(frequency=0.1, monetary=0, sessions=40), REFERENCE) == "Window shoppers"
     assert base_name(_centroid(recency_days=240), REFERENCE) == "Lapsing customers"
     # 111 days since the last order is on cadence for a segment that orders 1.7 times a year
-    assert base_name(_centroid(recency_days=111, frequency=1.7, monetary=85, sessions=40), REFERENCE) == "Active browsers"
+    assert (
+        base_name(_centroid(recency_days=111, frequency=1.7, monetary=85, sessions=40), REFERENCE)
+        == "Active browsers"
+    )
     assert base_name(_centroid(tenure_days=20, frequency=1), REFERENCE) == "New customers"
     assert base_name(_centroid(share_outlet=0.6), REFERENCE) == "Bargain hunters"
     assert base_name(_centroid(frequency=12, monetary=1200), REFERENCE) == "High-value regulars"
