@@ -10,6 +10,7 @@ CUSTOMER_FEATURE_COLUMNS: tuple[str, ...] = (
     "avg_order_value",
     "tenure_days",
     "return_rate",
+    "share_main_channel",
     "r_score",
     "f_score",
     "m_score",

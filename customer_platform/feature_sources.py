@@ -26,6 +26,7 @@ FEATURE_SOURCES: dict[str, tuple[tuple[str, str | None], ...]] = {
     "monetary": _ORDERS,
     "avg_order_value": _ORDERS,
     "return_rate": _ORDERS,
+    "share_main_channel": _ORDERS,
     "r_score": _ORDERS,
     "f_score": _ORDERS,
     "m_score": _ORDERS,
@@ -40,7 +41,7 @@ FEATURE_SOURCES: dict[str, tuple[tuple[str, str | None], ...]] = {
     **{
         column: (("order_line", "category"),)
         for column in CUSTOMER_FEATURE_COLUMNS
-        if column.startswith("share_")
+        if column.startswith("share_") and column != "share_main_channel"  # category shares only
     },
     "age_band_index": (("enrichment", "age_band"),),
     "income_band_index": (("enrichment", "income_band"),),

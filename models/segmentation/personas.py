@@ -104,6 +104,7 @@ _TRAITS = (
     ("tenure_days", "long-standing", "newer"),
     ("frequency", "frequent", "infrequent"),
     ("return_rate", "frequent returners", "rare returners"),
+    ("share_main_channel", "main channel", "other channels"),
 )
 
 

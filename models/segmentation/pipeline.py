@@ -19,6 +19,7 @@ measured twice would count twice). The dimensions and their columns:
 | how long a customer | `tenure_days` | |
 | web activity | `sessions` | `product_views`, `add_to_carts` follow sessions |
 | email responsiveness | `email_open_rate` | `email_click_rate` follows opens |
+| where they buy | `share_main_channel` | one channel: 1 for every buyer, so it adds no distance |
 
 Left out as not the customer's behaviour: `emails_sent` (the business's send volume; it is an
 input only as the exposure behind the open rate), `days_since_last_engagement` and
@@ -64,6 +65,7 @@ CLUSTER_FEATURES: tuple[str, ...] = (
     "tenure_days",
     "sessions",
     "email_open_rate",
+    "share_main_channel",
 )
 
 #: Rate column -> the exposure count behind it: with no exposure the rate is unknown.

@@ -65,6 +65,8 @@ def _archetype_block(name: str, n: int, rng: np.random.Generator) -> dict[str, n
         "avg_order_value": np.where(frequency > 0, monetary / np.maximum(frequency, 1), 0.0).round(2),
         "tenure_days": tenure_days,
         "return_rate": np.where(frequency > 0, rng.beta(1, 12, n), 0.0),
+        # where they buy does not tell these archetypes apart: the same mix for every one
+        "share_main_channel": np.where(frequency > 0, rng.beta(3, 2, n), 0.0),
         "sessions": session_count,
         "product_views": views,
         "add_to_carts": rng.binomial(views, 0.08),

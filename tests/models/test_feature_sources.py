@@ -20,7 +20,7 @@ def test_the_demo_sources_stand_behind_every_cluster_feature():
 
 def test_an_invoice_export_alone_leaves_out_web_and_email_features():
     kept, left_out = features_with_sources(CLUSTER_FEATURES, _registry("invoice_lines"))
-    assert kept == ("recency_days", "frequency", "avg_order_value", "tenure_days")
+    assert kept == ("recency_days", "frequency", "avg_order_value", "tenure_days", "share_main_channel")
     assert set(left_out) == {"sessions", "email_open_rate"}
     assert "web_event" in left_out["sessions"] and "email_event" in left_out["email_open_rate"]
 

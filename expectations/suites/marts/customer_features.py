@@ -22,6 +22,7 @@ QUERY = "select * replace (cast(logical_date as varchar) as logical_date) from m
 COLUMNS = CUSTOMER_FEATURES_CONTRACT
 UNIT_INTERVAL = (
     "return_rate",
+    "share_main_channel",
     "email_open_rate",
     "email_click_rate",
     "share_apparel",

@@ -6,7 +6,10 @@
 -- - monetary: the merchandise net amount of every order in the window, cancellations and
 --   returns subtracting; a negative net (goods bought before the window returned inside it)
 --   is 0;
--- - last_completed_order_date: the last purchase in the window (recency in marts.customer_rfm).
+-- - last_completed_order_date: the last purchase in the window (recency in marts.customer_rfm);
+-- - main_channel_purchases: purchases in the window through the business's main channel (the
+--   order channel with the most purchases in the window, ties by name): where a customer buys,
+--   without the platform knowing what the channels' names mean.
 with
 
 orders as (
@@ -32,17 +35,40 @@ orders_to_date as (
 
 ),
 
+main_channel as (
+
+    select channel
+    from orders_to_date
+    where is_in_window and is_completed
+    group by channel
+    order by count(distinct order_id) desc, channel
+    limit 1
+
+),
+
 order_totals as (
 
     select
-        unified_customer_id,
-        min(order_date) as first_order_date,
-        max(order_date) as last_order_date,
-        max(order_date) filter (where is_in_window and is_completed) as last_completed_order_date,
-        count(distinct order_id) filter (where is_in_window and is_completed) as frequency,
-        greatest(coalesce(sum(merchandise_net_amount) filter (where is_in_window), 0), 0) as monetary
+        orders_to_date.unified_customer_id,
+        min(orders_to_date.order_date) as first_order_date,
+        max(orders_to_date.order_date) as last_order_date,
+        max(orders_to_date.order_date) filter (
+            where orders_to_date.is_in_window and orders_to_date.is_completed
+        ) as last_completed_order_date,
+        count(distinct orders_to_date.order_id) filter (
+            where orders_to_date.is_in_window and orders_to_date.is_completed
+        ) as frequency,
+        count(distinct orders_to_date.order_id) filter (
+            where orders_to_date.is_in_window and orders_to_date.is_completed
+            and orders_to_date.channel = main_channel.channel
+        ) as main_channel_purchases,
+        greatest(
+            coalesce(sum(orders_to_date.merchandise_net_amount) filter (where orders_to_date.is_in_window), 0), 0
+        ) as monetary
     from orders_to_date
-    group by unified_customer_id
+    left join main_channel
+        on true
+    group by orders_to_date.unified_customer_id
 
 ),
 
@@ -100,6 +126,7 @@ final as (
         order_totals.last_order_date,
         order_totals.last_completed_order_date,
         order_totals.frequency,
+        order_totals.main_channel_purchases,
         order_totals.monetary,
         coalesce(line_totals.line_count, 0) as line_count,
         coalesce(line_totals.returned_or_cancelled_line_count, 0) as returned_or_cancelled_line_count,

@@ -39,6 +39,7 @@ joined as (
         engagement.*,
         rfm.recency_days,
         rfm.frequency,
+        customer_orders.main_channel_purchases,
         rfm.monetary,
         rfm.r_score,
         rfm.f_score,
@@ -91,6 +92,8 @@ final as (
             as tenure_days,
         cast(coalesce(joined.returned_or_cancelled_line_count / nullif(joined.line_count, 0), 0) as double)
             as return_rate,
+        cast(coalesce(joined.main_channel_purchases / nullif(joined.frequency, 0), 0) as double)
+            as share_main_channel,
         cast(coalesce(joined.r_score, 1) as integer) as r_score,
         cast(coalesce(joined.f_score, 1) as integer) as f_score,
         cast(coalesce(joined.m_score, 1) as integer) as m_score,
