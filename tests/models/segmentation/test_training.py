@@ -129,6 +129,15 @@ def test_run_carries_params_metrics_children_and_artifacts(first_night):
     artifacts = {a.path for a in client.list_artifacts(run_id, "report")}
     for name in (PROFILE_CSV, HEATMAP_PNG, ELBOW_PNG, SILHOUETTE_PNG, REPORT_HTML):
         assert f"report/{name}" in artifacts
+    # the report shows the lifecycle segments beside the ML ones, sizes adding up to everyone
+    profile = pd.read_csv(
+        mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=f"report/{PROFILE_CSV}")
+    )
+    assert set(profile["segment_kind"]) == {"ml", "lifecycle"}
+    assert profile["customers"].sum() == CUSTOMERS and profile["segment_name"].is_unique
+    sizes = profile.set_index("segment_name")["customers"]
+    assert sizes["Anonymous visitors"] == PLANTED_ANONYMOUS
+    assert sizes["Prospects"] == (first_night["features"]["frequency"] == 0).sum()
 
 
 def test_artifacts_live_under_the_configured_root(first_night, module_settings):
