@@ -237,9 +237,10 @@ def main(argv: list[str] | None = None) -> int:
             result["load_start"] = previous["load_start"]
             resume_nightly(recorder, previous, nightly_date)
         else:
-            stages.generate_dataset(
-                recorder, scale_dir, args.scale, args.start, nightly_date, args.seed, args.reuse, args.world
-            )
+            params = {"customers": args.scale, "start": args.start, "end": nightly_date, "seed": args.seed}
+            # the demo world is left out, so datasets generated before worlds existed stay reusable
+            params |= {"world": args.world} if args.world != "demo" else {}
+            stages.generate_dataset(recorder, scale_dir, params, args.reuse)
             if args.generate_only:
                 sampler.stop()
                 save()

@@ -38,27 +38,15 @@ def generation_marker(scale_dir: Path) -> Path:
     return scale_dir / "generation.json"
 
 
-def generate_dataset(
-    recorder: StageRecorder,
-    scale_dir: Path,
-    customers: int,
-    start: str,
-    end: str,
-    seed: int,
-    reuse: bool,
-    world: str = "demo",
-) -> Stage:
+def generate_dataset(recorder: StageRecorder, scale_dir: Path, params: dict[str, Any], reuse: bool) -> Stage:
     """Generate the landing drops (in a subprocess, so its memory is its own), or reuse them.
 
-    reuse: keep an existing dataset generated with the same parameters; the stage then
-    reports the original generation's figures with status "reused". world: the generator's
-    world preset or YAML file (`datagen/worlds.py`).
+    params: `python -m datagen generate` options by name (customers, start, end, seed, and
+    world unless it is the demo's). reuse: keep an existing dataset generated with the same
+    parameters; the stage then reports the original generation's figures with status "reused".
     """
     landing = get_settings().landing_dir
     marker = generation_marker(scale_dir)
-    params = {"customers": customers, "start": start, "end": end, "seed": seed}
-    if world != "demo":  # absent for the demo world: earlier markers stay reusable
-        params["world"] = world
     if reuse and marker.exists() and landing.exists():
         saved = json.loads(marker.read_text(encoding="utf-8"))
         if saved.get("params") == params:
@@ -67,21 +55,13 @@ def generate_dataset(
                 **{k: v for k, v in saved["stage"].items() if k in known and k != "status"}, status="reused"
             )
             return recorder.add(stage)
+    options = [f"--{name}={value}" for name, value in params.items()]
     command = [
         sys.executable,
         "-m",
         "datagen",
         "generate",
-        "--customers",
-        str(customers),
-        "--start",
-        start,
-        "--end",
-        end,
-        "--seed",
-        str(seed),
-        "--world",
-        world,
+        *options,
         "--out",
         str(landing),
         "--force",
