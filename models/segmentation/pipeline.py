@@ -1,6 +1,6 @@
 """The scikit-learn pipeline that is trained, logged and scored: preprocessing + clusterer.
 
-Preprocessing lives inside the logged pipeline (a rate without exposure is unknown, then
+Preprocessing lives inside the logged pipeline (rates shrunk by their exposure, then
 log1p of heavy-tailed columns, then standard scaling), so consumers of
 `models:/customer_segmentation@champion` feed raw `marts.customer_features` columns and get
 cluster labels back.
@@ -30,10 +30,12 @@ them) and `return_rate` (a share of a handful of order lines for most customers:
 whole tenths on one return, which is noise, not a trait). Every column stays in the segment
 profile.
 
-A rate is unknown, not zero, for a customer never exposed to it: the open rate of a customer
-who was sent no email is set to the median of the customers who were (`UnexposedRateImputer`,
-fitted inside the pipeline). Treated as zero, "never emailed" would look like "never opens"
-and split customers on whether the email tool knows them.
+A rate is only as good as the exposure behind it (`RateShrinkage`, fitted inside the
+pipeline): the open rate of a customer sent three emails is mostly noise, and of a customer
+sent none it is unknown, not zero. Each rate is shrunk toward the population's rate by how
+little exposure stands behind it (empirical Bayes, the prior weighing as much as a typical
+customer's exposure). Treated as zero, "never emailed" would look like "never opens" and
+split customers on whether the email tool knows them.
 """
 
 from __future__ import annotations
@@ -78,30 +80,37 @@ def model_inputs(features: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*features, *(e for e in exposures if e not in features)]))
 
 
-class UnexposedRateImputer(TransformerMixin, BaseEstimator):
-    """Set a rate to the median of exposed rows where its exposure is 0 (unknown, not zero).
+class RateShrinkage(TransformerMixin, BaseEstimator):
+    """Shrink each rate toward the population's by how little exposure stands behind it.
 
-    rates: (rate column, exposure column) pairs; other columns pass unchanged. Works on
-    DataFrames (the pipeline's input) and returns a copy.
+    rate' = (rate x exposure + w x prior) / (exposure + w): the empirical-Bayes estimate of a
+    rate seen over `exposure` trials, with the prior the median rate of the exposed rows and
+    the prior's weight w the median exposure of the exposed rows (a typical customer's
+    evidence counts as much as the prior). No exposure gives the prior itself (unknown, not
+    zero); a long history keeps its own rate. rates: (rate column, exposure column) pairs;
+    other columns pass unchanged. Works on DataFrames (the pipeline's input), returns a copy.
     """
 
     def __init__(self, rates: tuple[tuple[str, str], ...] = ()):
         self.rates = rates
 
-    def fit(self, X, y=None) -> UnexposedRateImputer:
-        """Learn each rate's median over the rows with exposure (0.0 when none has any)."""
-        medians = {}
+    def fit(self, X, y=None) -> RateShrinkage:
+        """Learn each rate's prior (median rate) and weight (median exposure) over exposed rows."""
+        priors, weights = {}, {}
         for rate, exposure in self.rates:
-            exposed = X.loc[X[exposure] > 0, rate]
-            medians[rate] = float(exposed.median()) if len(exposed) else 0.0
-        self.medians_ = medians
+            exposed = X.loc[X[exposure] > 0]
+            priors[rate] = float(exposed[rate].median()) if len(exposed) else 0.0
+            weights[rate] = float(exposed[exposure].median()) if len(exposed) else 1.0
+        self.priors_, self.weights_ = priors, weights
         return self
 
     def transform(self, X):
-        """A copy of X with unexposed rates replaced by the fitted medians."""
+        """A copy of X with every rate shrunk toward its prior."""
         X = X.copy()
         for rate, exposure in self.rates:
-            X.loc[X[exposure] <= 0, rate] = self.medians_[rate]
+            trials = X[exposure].clip(lower=0).astype("float64")
+            weight, prior = self.weights_[rate], self.priors_[rate]
+            X[rate] = (X[rate].astype("float64") * trials + weight * prior) / (trials + weight)
         return X
 
     def get_feature_names_out(self, input_features=None):
@@ -112,7 +121,7 @@ class UnexposedRateImputer(TransformerMixin, BaseEstimator):
 def build_preprocessor(
     features: tuple[str, ...] = CLUSTER_FEATURES, log_features: tuple[str, ...] = LOG_FEATURES
 ) -> Pipeline:
-    """Impute unexposed rates, log1p the heavy-tailed columns, pass the bounded ones, standard-scale all.
+    """Shrink rates by their exposure, log1p the heavy-tailed columns, pass the bounded ones, standard-scale all.
 
     The fitted preprocessor takes `model_inputs(features)` and returns `features`, scaled.
     """
@@ -128,13 +137,11 @@ def build_preprocessor(
         remainder="drop",
         verbose_feature_names_out=False,
     )
-    return Pipeline(
-        [("unexposed", UnexposedRateImputer(rates)), ("columns", columns), ("scale", StandardScaler())]
-    )
+    return Pipeline([("rates", RateShrinkage(rates)), ("columns", columns), ("scale", StandardScaler())])
 
 
 def centroid_space(preprocess: Pipeline) -> Pipeline:
-    """The preprocessor without the imputation step: maps cluster-feature rows (centroids) to scaled space."""
+    """The preprocessor without the rate step: maps cluster-feature rows (centroids) to scaled space."""
     return preprocess[1:]
 
 

@@ -113,7 +113,7 @@ def test_ward_fits_on_the_sample_and_serves_every_row(planted, scaled_planted):
     trusted = skops_trusted_types(pipeline)
     assert sorted(trusted) == [
         "models.segmentation.candidates.WardOnSample",
-        "models.segmentation.pipeline.UnexposedRateImputer",
+        "models.segmentation.pipeline.RateShrinkage",
     ]
     loaded = skops.io.loads(skops.io.dumps(pipeline), trusted=trusted)
     np.testing.assert_array_equal(loaded.predict(features), labels)

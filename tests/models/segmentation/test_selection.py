@@ -12,7 +12,7 @@ from models.segmentation.pipeline import (
     CLUSTER_FEATURES,
     KMEANS,
     MINIBATCH_KMEANS,
-    UnexposedRateImputer,
+    RateShrinkage,
     build_pipeline,
     model_inputs,
 )
@@ -38,12 +38,14 @@ def test_pipeline_logs_skewed_columns_then_scales(planted):
     assert len(set(pipeline.predict(features))) == 4
 
 
-def test_a_rate_without_exposure_is_unknown_not_zero():
-    frame = pd.DataFrame({"email_open_rate": [0.2, 0.4, 0.6, 0.0], "emails_sent": [10, 5, 8, 0]})
-    imputer = UnexposedRateImputer((("email_open_rate", "emails_sent"),)).fit(frame)
-    assert imputer.medians_ == {"email_open_rate": 0.4}
-    out = imputer.transform(frame)
-    assert out["email_open_rate"].tolist() == [0.2, 0.4, 0.6, 0.4]
+def test_rates_shrink_toward_the_population_by_how_little_exposure_stands_behind_them():
+    frame = pd.DataFrame({"email_open_rate": [0.2, 0.4, 0.6, 0.0, 1.0], "emails_sent": [10, 10, 10, 0, 2]})
+    shrink = RateShrinkage((("email_open_rate", "emails_sent"),)).fit(frame)
+    assert shrink.priors_ == {"email_open_rate": 0.5} and shrink.weights_ == {"email_open_rate": 10.0}
+    out = shrink.transform(frame)["email_open_rate"]
+    assert out[3] == 0.5  # never emailed: unknown, the prior, not zero
+    assert out[4] == pytest.approx((1.0 * 2 + 10 * 0.5) / 12)  # two emails barely move it
+    assert out[0] == pytest.approx((0.2 * 10 + 0.5 * 10) / 20)  # a typical history: half its own rate
     assert frame["email_open_rate"].iloc[3] == 0.0  # the input is not modified
 
 
