@@ -100,14 +100,13 @@ def test_any_null_feature_fails(validate_frame):
 
 
 def _segment_tables(segment_ids, written_for):
-    features = marts_data.customer_features(10, LOGICAL_DATE)
     return {
-        "customer_features": features,
+        "customer_lifecycle": marts_data.customer_lifecycle(10, LOGICAL_DATE),
         "customer_segments": marts_data.customer_segments(segment_ids, written_for),
     }
 
 
-def test_every_customer_with_features_has_a_segment(validate_frame):
+def test_every_unified_customer_has_a_segment(validate_frame):
     tables = _segment_tables(marts_data.customer_ids(10), LOGICAL_DATE)
 
     outcomes = _validate(validate_frame, customer_segments, tables)

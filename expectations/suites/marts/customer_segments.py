@@ -1,4 +1,4 @@
-"""Suite `marts.customer_segments`: every customer with features has exactly one segment.
+"""Suite `marts.customer_segments`: every unified customer has exactly one segment (ML or lifecycle).
 
 The nightly DAG runs the marts gate before scoring, so the segments it sees may be the
 previous run's: then a customer without a segment is only a warning (new customers are
@@ -18,17 +18,17 @@ from expectations.common import GateThresholds, critical, new_suite, parse_logic
 
 SUITE_NAME = "marts.customer_segments"
 ASSET_NAME = "customer_segments_coverage"
-TABLES = ("customer_segments", "customer_features")
+TABLES = ("customer_segments", "customer_lifecycle")
 OPTIONAL = True
 QUERY = """
 select
-    features.unified_customer_id,
+    customers.unified_customer_id,
     segments.segment_id,
     segments.unified_customer_id is not null as has_segment,
     (select cast(max(logical_date) as varchar) from marts.customer_segments) as segments_logical_date
-from marts.customer_features as features
+from marts.customer_lifecycle as customers
 left join marts.customer_segments as segments
-    on features.unified_customer_id = segments.unified_customer_id
+    on customers.unified_customer_id = segments.unified_customer_id
 """
 
 
