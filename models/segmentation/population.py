@@ -27,7 +27,7 @@ LIFECYCLE_TABLE = "marts.customer_lifecycle"
 #: Orders in the feature window a customer needs to be clustered.
 MIN_ORDERS = 1
 ML_KIND = "ml"
-#: Feature columns the behaviour rule reads (`has_behaviour`).
+#: Feature columns the behaviour rule reads (`has_behaviour`): orders first, then activity.
 BEHAVIOUR_COLUMNS: tuple[str, ...] = ("frequency", "sessions", "emails_sent")
 LIFECYCLE_KIND = "lifecycle"
 
@@ -87,12 +87,13 @@ def load_lifecycle(logical_date: dt.date) -> pd.DataFrame:
 
 def has_behaviour(features: pd.DataFrame) -> tuple[np.ndarray, str]:
     """(mask, rule): which feature rows have enough behaviour to cluster, and the rule used."""
-    frequency = features.get("frequency")
-    if frequency is not None and frequency.notna().any():
-        return (frequency.fillna(0) >= MIN_ORDERS).to_numpy(), f"frequency >= {MIN_ORDERS}"
-    activity = sum(features[c].fillna(0) for c in ("sessions", "emails_sent") if c in features)
-    if isinstance(activity, int):  # neither column: nothing to cluster on
+    orders, *activity_columns = BEHAVIOUR_COLUMNS
+    if orders in features and features[orders].notna().any():
+        return (features[orders].fillna(0) >= MIN_ORDERS).to_numpy(), f"{orders} >= {MIN_ORDERS}"
+    present = [c for c in activity_columns if c in features]
+    if not present:  # neither web nor email: nothing to cluster on
         return np.zeros(len(features), dtype=bool), "no behaviour source"
+    activity = features[present].fillna(0).sum(axis=1)
     return (activity > 0).to_numpy(), "web or email activity (no order source)"
 
 
