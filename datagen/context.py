@@ -27,6 +27,7 @@ STREAMS = (
     "malformed",
     "scheme_members",  # appended: the demo streams keep their indices
     "visitors",
+    "future",  # _truth/future.csv, after the landing drops
 )
 SPECS_ORDER = tuple(SPECS)
 

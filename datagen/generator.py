@@ -1,10 +1,11 @@
 """Seeded synthetic landing data with planted messiness and its ground truth.
 
 `generate()` writes `out_dir/<source>/<YYYY-MM-DD>/<file>` for every day from `start` to
-`end`, plus `out_dir/_truth/` (identities.csv, persons.csv, planted.json and
-planted_lines.csv). Memory stays bounded at a million persons: the population is a set
-of numpy arrays, and every file is generated and written one chunk at a time. A world
-(datagen/worlds.py) changes who the population is; the default is the demo.
+`end`, plus `out_dir/_truth/` (identities.csv, persons.csv, planted.json,
+planted_lines.csv and future.csv, what each customer buys after the end date). Memory
+stays bounded at a million persons: the population is a set of numpy arrays, and every
+file is generated and written one chunk at a time. A world (datagen/worlds.py) changes
+who the population is; the default is the demo.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from datagen import render
 from datagen.context import Context, epoch_day, stream_rng
 from datagen.crm import CrmSource, DemographicsSource
 from datagen.events import EmailSource, WebEventSource
+from datagen.future import write_future_csv
 from datagen.members import MemberFileSource
 from datagen.mess import Tally
 from datagen.orders import OrderSources
 from datagen.persons import Persons, build_persons
-from datagen.profiles import ARCHETYPES, MessRates
+from datagen.profiles import ARCHETYPES, FUTURE_DAYS, MessRates
 from datagen.visitors import build_visitors, join_persons
 from datagen.worlds import World
 from datagen.writers import IdentityWriter, PlantedLog
@@ -153,6 +155,7 @@ def generate(
     finally:
         ctx.planted.close()
         ctx.identities.close()
+    write_future_csv(ctx, truth / "future.csv")
     report = GenerationReport(
         out_dir=out_dir,
         customers=customers,
@@ -243,6 +246,7 @@ def _write_planted_json(
         "rows": report.rows,
         "identities": report.identities,
         "planted_lines_file": f"{TRUTH_DIR}/planted_lines.csv",
+        "dropout": _dropout_summary(p, world, report.archetypes),
     }
     if member_file_share > 0:  # absent by default: the demo's truth stays byte-identical
         doc["member_file_share"] = member_file_share
@@ -250,3 +254,17 @@ def _write_planted_json(
         doc["world"] = world.as_dict()
         population["anonymous_visitors"] = int(p.visitor.sum())
     path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _dropout_summary(p: Persons, world: World, archetypes: dict[str, int]) -> dict:
+    """The planted dropout hazards, who is still buying at the end date, and the future's file."""
+    customer = ~p.visitor
+    alive = customer & (p.dropout_day >= p.days)
+    rate = world.dropout_rate()
+    return {
+        "rate_per_day": {a: float(rate[ARCHETYPES.index(a)]) for a in archetypes},
+        "lapsing_stop": "planted 150..300 days before the end date instead of a hazard",
+        "alive_at_end": {a: int((alive & (p.archetype == ARCHETYPES.index(a))).sum()) for a in archetypes},
+        "future_days": FUTURE_DAYS,
+        "future_file": f"{TRUTH_DIR}/future.csv",
+    }

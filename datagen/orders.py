@@ -11,6 +11,8 @@ import numpy as np
 from datagen import clock, mess, render, vocab
 from datagen import profiles as pf
 from datagen.context import Context
+from datagen.persons import Persons
+from datagen.profiles import MessRates
 
 DAY = clock.DAY
 LINES_PER_SLICE_FACTOR = 2  # a slice holds about chunk * this many lines
@@ -21,6 +23,55 @@ def _expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     owner = np.repeat(np.arange(len(counts)), counts)
     starts = np.cumsum(counts) - counts
     return owner, np.arange(len(owner)) - starts[owner] + 1
+
+
+# The draws that decide what an order is worth, shared with the simulated future
+# (datagen/future.py) so its spend has the landing orders' distribution. Each helper makes
+# its draws in the order the writers always made them: the demo's bytes do not move.
+
+
+def places_online(rng, p: Persons, person: np.ndarray) -> np.ndarray:
+    """Which orders of `person` go through the web shop (CRM persons only; the French always)."""
+    return p.is_crm[person] & ((p.country[person] == 1) | (rng.random(len(person)) < p.web_share[person]))
+
+
+def web_status(u: np.ndarray, arch: np.ndarray, rates: MessRates) -> tuple[np.ndarray, np.ndarray]:
+    """(cancelled, returned) web orders from one uniform draw per order."""
+    cancel = u < rates.web_cancel * pf.RETURN_FACTOR[arch]
+    returned = ~cancel & (u < (rates.web_cancel + rates.web_return) * pf.RETURN_FACTOR[arch])
+    return cancel, returned
+
+
+def web_currency(rng, country: np.ndarray, rates: MessRates) -> np.ndarray:
+    """vocab.CURRENCIES index of web orders: the French pay EUR, a few GB orders USD/EUR."""
+    n = len(country)
+    foreign = rng.random(n) < rates.foreign_currency
+    return np.where(country == 1, 1, np.where(foreign, np.where(rng.random(n) < 2 / 3, 2, 1), 0))
+
+
+def pos_returns(rng, arch: np.ndarray, rates: MessRates) -> np.ndarray:
+    """Which POS transactions are returns (negative quantities)."""
+    return rng.random(len(arch)) < rates.pos_return * pf.RETURN_FACTOR[arch]
+
+
+def pos_currency(rng, n: int, rates: MessRates) -> np.ndarray:
+    """vocab.CURRENCIES index of POS transactions: GBP, now and then EUR."""
+    return np.where(rng.random(n) < rates.foreign_currency * 0.3, 1, 0)
+
+
+def draw_lines(rng, prices: np.ndarray, arch: np.ndarray, currency: np.ndarray, negative: np.ndarray):
+    """Lines of orders by archetype: (owner, line_no, category, sku, quantity, unit price in `currency`)."""
+    owner, line_no = _expand(1 + rng.poisson(pf.EXTRA_LINES[arch]))
+    la = arch[owner]
+    cat = np.minimum((rng.random(len(owner))[:, None] > pf.CATEGORY_CUM[la]).sum(axis=1), 5)
+    sku = np.minimum(
+        (rng.random(len(owner)) ** pf.SKU_SKEW[la] * vocab.SKUS_PER_CATEGORY).astype(int),
+        vocab.SKUS_PER_CATEGORY - 1,
+    )
+    fx = np.array([vocab.FX_FROM_GBP[c] for c in vocab.CURRENCIES])[currency[owner]]
+    price = np.round(prices[cat, sku] * fx, 2)
+    qty = (1 + rng.poisson(pf.EXTRA_QUANTITY[la])) * np.where(negative[owner], -1, 1)
+    return owner, line_no, cat, sku, qty, price
 
 
 class OrderSources:
@@ -70,9 +121,7 @@ class OrderSources:
     def _write_slice(self, rng, w0: int, w1: int, web, pos) -> None:
         p = self.ctx.persons
         person, day = self._draw_orders(rng, w0, w1)
-        online = p.is_crm[person] & (
-            (p.country[person] == 1) | (rng.random(len(person)) < p.web_share[person])
-        )
+        online = places_online(rng, p, person)
         web_rng, pos_rng = rng.spawn(2)
         if web is not None:
             self._write_web(web_rng, web, person[online], day[online])
@@ -81,16 +130,7 @@ class OrderSources:
 
     def _lines(self, rng, arch: np.ndarray, currency: np.ndarray, negative: np.ndarray):
         """Draw lines for orders; return (owner, line_no, category, sku, quantity, price columns)."""
-        owner, line_no = _expand(1 + rng.poisson(pf.EXTRA_LINES[arch]))
-        la = arch[owner]
-        cat = np.minimum((rng.random(len(owner))[:, None] > pf.CATEGORY_CUM[la]).sum(axis=1), 5)
-        sku = np.minimum(
-            (rng.random(len(owner)) ** pf.SKU_SKEW[la] * vocab.SKUS_PER_CATEGORY).astype(int),
-            vocab.SKUS_PER_CATEGORY - 1,
-        )
-        fx = np.array([vocab.FX_FROM_GBP[c] for c in vocab.CURRENCIES])[currency[owner]]
-        price = np.round(self.prices[cat, sku] * fx, 2)
-        qty = (1 + rng.poisson(pf.EXTRA_QUANTITY[la])) * np.where(negative[owner], -1, 1)
+        owner, line_no, cat, sku, qty, price = draw_lines(rng, self.prices, arch, currency, negative)
         bad = rng.random(len(owner)) < self.ctx.rates.non_positive_price
         price_text = [f"{v:.2f}" for v in price.tolist()]
         for i in np.flatnonzero(bad).tolist():
@@ -119,16 +159,11 @@ class OrderSources:
             (p.second_crm_id[person] > 0) & (secs > p.second_crm_created[person]) & (rng.random(n) < 0.3)
         )
         customer = render.customer_ids(np.where(use_second, p.second_crm_id[person], p.crm_id[person]))
-        u = rng.random(n)
-        cancel = u < rates.web_cancel * pf.RETURN_FACTOR[arch]
-        returned = ~cancel & (u < (rates.web_cancel + rates.web_return) * pf.RETURN_FACTOR[arch])
+        cancel, returned = web_status(rng.random(n), arch, rates)
         tally.add("web_orders_cancelled", int(cancel.sum()))
         tally.add("web_orders_returned", int(returned.sum()))
         status = np.where(cancel, 1, np.where(returned, 2, 0))
-        foreign = rng.random(n) < rates.foreign_currency
-        currency = np.where(
-            p.country[person] == 1, 1, np.where(foreign, np.where(rng.random(n) < 2 / 3, 2, 1), 0)
-        )
+        currency = web_currency(rng, p.country[person], rates)
         owner, cols, planted = self._lines(rng, arch, currency, np.zeros(n, bool))
         at = clock.iso_mixed(secs, rng.random(n) < 0.5)
         names = ("completed", "cancelled", "returned")
@@ -168,9 +203,9 @@ class OrderSources:
             render.emails(p, person), rng, rates.email_messy, tally, "email_messy:pos_orders"
         )
         email = [e if g else "" for e, g in zip(email, gives_email.tolist(), strict=True)]
-        is_return = rng.random(n) < rates.pos_return * pf.RETURN_FACTOR[arch]
+        is_return = pos_returns(rng, arch, rates)
         tally.add("pos_return_transactions", int(is_return.sum()))
-        currency = np.where(rng.random(n) < rates.foreign_currency * 0.3, 1, 0)
+        currency = pos_currency(rng, n, rates)
         owner, cols, planted = self._lines(rng, arch, currency, is_return)
         at = clock.iso_naive(local)
         store_text = render.fmt_ids("ST", 3, store)

@@ -50,6 +50,7 @@ class Persons:
     first_seen: np.ndarray  # day offset
     order_from: np.ndarray  # orders happen on days [order_from, order_to)
     order_to: np.ndarray
+    dropout_day: np.ndarray  # first day of no more orders, even after the end (see _dropout_day)
     order_mult: np.ndarray  # per-person rate multipliers (mean 1)
     web_mult: np.ndarray
     web_share: np.ndarray  # share of a CRM person's orders placed online (the world's)
@@ -128,6 +129,26 @@ def _order_window(rng: np.random.Generator, arch: np.ndarray, fs: np.ndarray, da
     return start, np.maximum(stop, start)
 
 
+def _dropout_day(rng: np.random.Generator, arch, order_from, order_to, days: int, hazard: np.ndarray):
+    """The day each person stops buying for good, capped at the future's horizon.
+
+    An exponential lifetime from the start of the first order day (memoryless, so persons
+    first seen before the history began are simply those still alive then); a person may buy
+    on every day they live into, so the dropout day is the first day they never reach.
+    Lapsing persons keep their planted stop. `days + profiles.FUTURE_DAYS` stands for "not
+    within the future".
+    """
+    draw, rate = rng.standard_exponential(len(arch)), hazard[arch]
+    horizon = days + pf.FUTURE_DAYS
+    lifetime = np.full(len(arch), np.inf)
+    np.divide(draw, rate, out=lifetime, where=rate > 0)
+    alive_days = np.clip(np.ceil(np.minimum(lifetime, horizon - order_from)), 1, None)
+    dropout = order_from + alive_days.astype(np.int64)
+    lapsing = arch == pf.LAPSING
+    dropout[lapsing] = order_to[lapsing]
+    return np.minimum(dropout, horizon)
+
+
 def _crm_accounts(rng, n, is_crm, fs, arch, base_secs, days, rates):
     created = base_secs + fs * 86_400 + rng.integers(0, 86_400, n)
     eligible = is_crm & (arch != pf.NEW_CUSTOMER)
@@ -173,6 +194,8 @@ def build_persons(
         its rate overrides must already be in `rates`.
     """
     world = world or World("demo")
+    # A child stream: spawning leaves `rng`'s own draws (every other attribute) unchanged.
+    dropout_rng = rng.spawn(1)[0]
     arch = rng.choice(len(pf.ARCHETYPES), size=n, p=world.mix()).astype(np.int8)
     is_crm = rng.random(n) < rates.crm_member
     country = (is_crm & (rng.random(n) < rates.france)).astype(np.int8)
@@ -187,6 +210,7 @@ def build_persons(
     width = 10 ** max(4, len(str(n)))
     fs = _first_seen(rng, arch, days)
     order_from, order_to = _order_window(rng, arch, fs, days)
+    dropout_day = _dropout_day(dropout_rng, arch, order_from, order_to, days, world.dropout_rate())
     crm_id, crm_created, second_id, second_created = _crm_accounts(
         rng, n, is_crm, fs, arch, base_secs, days, rates
     )
@@ -218,7 +242,8 @@ def build_persons(
         postcode_num=rng.integers(0, 20 * 10 * 400, n),
         first_seen=fs,
         order_from=order_from,
-        order_to=order_to,
+        order_to=np.minimum(order_to, dropout_day),
+        dropout_day=dropout_day,
         order_mult=dispersed_gamma(rng, 4.0, 0.25, world.noise, n),
         web_mult=dispersed_gamma(rng, 3.0, 1 / 3, world.noise, n),
         web_share=world.web_share()[arch],

@@ -27,6 +27,9 @@ HISTORY_DAYS = 365
 NEW_CUSTOMER_DAYS = 30
 #: Oldest first-seen day for established persons, in days before the start date.
 MAX_TENURE_DAYS = 1500
+#: Days after the end date simulated for `_truth/future.csv`, and its windows (end, end + w].
+FUTURE_DAYS = 365
+FUTURE_WINDOWS = (90, 365)
 
 
 def _a(*values: float) -> np.ndarray:
@@ -40,6 +43,13 @@ EXTRA_LINES = _a(2.0, 0.3, 1.0, 0.8, 0.3, 0.2, 1.2)  # order lines = 1 + Poisson
 EXTRA_QUANTITY = _a(0.25, 0.10, 0.15, 0.15, 0.05, 0.05, 0.20)  # quantity = 1 + Poisson(this)
 SKU_SKEW = _a(0.50, 3.0, 1.0, 1.0, 1.3, 0.25, 1.0)  # u**skew picks the SKU: < 1 = pricier
 RETURN_FACTOR = _a(0.8, 1.5, 1.0, 0.8, 1.5, 1.2, 0.6)  # multiplies the return/cancel base rates
+#: Daily dropout hazard per active day ("buy till you die"): a person stops buying for good
+#: after an exponential time drawn from their first order day. Yearly churn 1 - exp(-365 h):
+#: champions ~22% (loyal, 1/1500), store loyalists ~26% (habit, 1/1200), big_ticket ~33%
+#: (rare purchases, 1/900), window shoppers ~41% (weak intent, 1/700), discount hunters ~52%
+#: (loyal to the deal, not the shop, 1/500), new customers ~60% (most one-time buyers never
+#: return, 1/400). Lapsing persons keep their planted stop 150..300 days before the end (0 here).
+DROPOUT_RATE = _a(1 / 1500, 1 / 500, 0.0, 1 / 400, 1 / 700, 1 / 900, 1 / 1200)
 #: Category mix, rows = archetypes, columns = vocab.CATEGORIES.
 CATEGORY_MIX = np.array(
     [

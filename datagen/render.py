@@ -26,6 +26,8 @@ PERSON_COLUMNS = (
     "crm_customer_id",
     "loyalty_id",
     "first_seen_date",
+    "dropout_date",
+    "alive_at_end",
 )
 
 
@@ -140,6 +142,19 @@ def birth_dates(p: Persons, idx: np.ndarray) -> list[str]:
     return clock.iso_dates(p.birth_day[idx])
 
 
+def dropout_dates(p: Persons, idx: np.ndarray, start_day: int) -> list[str]:
+    """`YYYY-MM-DD` of the first day without orders; "" beyond the future's horizon and for visitors."""
+    dates = clock.iso_dates(start_day + p.dropout_day[idx])
+    blank = (p.dropout_day[idx] >= p.days + pf.FUTURE_DAYS) | p.visitor[idx]
+    return ["" if b else d for d, b in zip(dates, blank.tolist(), strict=True)]
+
+
+def alive_flags(p: Persons, idx: np.ndarray) -> list[str]:
+    """Per person "1" when their dropout day is after the end date, else "0"; "" for visitors."""
+    alive = (p.dropout_day[idx] >= p.days).tolist()
+    return ["" if v else str(int(a)) for a, v in zip(alive, p.visitor[idx].tolist(), strict=True)]
+
+
 def write_persons_csv(path: Path, p: Persons, start_day: int, chunk: int) -> None:
     """Write `_truth/persons.csv` chunk by chunk. `start_day` is the start's epoch day."""
     with path.open("w", newline="", encoding="utf-8") as fh:
@@ -163,5 +178,7 @@ def write_persons_csv(path: Path, p: Persons, start_day: int, chunk: int) -> Non
                 ["" if k == 0 else f"C{k:07d}" for k in crm.tolist()],
                 loyalty_ids(p.loyalty[idx]),
                 clock.iso_dates(start_day + p.first_seen[idx]),
+                dropout_dates(p, idx, start_day),
+                alive_flags(p, idx),
             ]
             writer.writerows(zip(*columns, strict=True))

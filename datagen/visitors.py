@@ -36,6 +36,7 @@ def build_visitors(
         phone_num=phone_numbers(idx, drawn.country),
         has_second_email=no,
         order_to=drawn.order_from,
+        dropout_day=drawn.order_from,
         order_mult=np.zeros(count),
         web_share=np.zeros(count),
         loyalty=np.full(count, -1, dtype=np.int64),

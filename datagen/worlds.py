@@ -64,6 +64,8 @@ class World:
     noise: the spread of the per-person order and web rate multipliers around their
         mean 1 (standard deviation times `noise`).
     rates: messiness rate overrides (profiles.MessRates names).
+    dropout: a multiplier of each archetype's daily dropout hazard (profiles.DROPOUT_RATE);
+        0 = nobody stops buying but the lapsing persons, who keep their planted stop.
     """
 
     name: str
@@ -72,6 +74,7 @@ class World:
     anonymous_share: float | None = None
     noise: float = 1.0
     rates: dict[str, float] = field(default_factory=dict)
+    dropout: float = 1.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -83,6 +86,7 @@ class World:
         if self.anonymous_share is not None:
             self._set_number("anonymous_share", 0.0, 1.0, "within 0..1")
         self._set_number("noise", math.ulp(0.0), math.inf, "above 0")
+        self._set_number("dropout", 0.0, math.inf, "0 or more")
         object.__setattr__(self, "rates", self._checked_rates(self.rates))
 
     def _set_number(self, key: str, low: float, high: float, expected: str) -> None:
@@ -123,6 +127,10 @@ class World:
         if self.online_share is None:
             return pf.WEB_SHARE
         return np.clip(pf.WEB_SHARE * self.online_share, 0.0, 1.0)
+
+    def dropout_rate(self) -> np.ndarray:
+        """Daily dropout hazard per archetype."""
+        return pf.DROPOUT_RATE * self.dropout
 
     def mess_rates(self, base: MessRates) -> MessRates:
         """`base` with the world's rate overrides and anonymous share applied."""

@@ -15,6 +15,7 @@ def test_same_seed_gives_identical_bytes(tmp_path):
     generate(tmp_path / "b", 200, START, END, seed=3)
     first, second = tree_digest(tmp_path / "a"), tree_digest(tmp_path / "b")
     assert len(first) > 20
+    assert "_truth/future.csv" in first
     assert first == second
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from datagen import writers
+from datagen import future, writers
 from datagen.generator import generate
+from datagen.orders import LINES_PER_SLICE_FACTOR
 
 
 def test_rows_are_written_in_bounded_chunks_and_one_day_at_a_time(tmp_path, monkeypatch):
@@ -48,6 +49,15 @@ def test_rows_are_written_in_bounded_chunks_and_one_day_at_a_time(tmp_path, monk
     monkeypatch.setattr(writers.DropFile, "write_rows", rows)
     monkeypatch.setattr(writers.DropFile, "write_json_lines", json_lines)
     monkeypatch.setattr(writers.DropFile, "close", close)
+    future_lines: list[int] = []
+    real_draw_lines = future.draw_lines
+
+    def draw_lines(*args):
+        drawn = real_draw_lines(*args)
+        future_lines.append(len(drawn[0]))
+        return drawn
+
+    monkeypatch.setattr(future, "draw_lines", draw_lines)
 
     chunk = 60
     report = generate(tmp_path, 1_000, date(2026, 6, 1), date(2026, 6, 3), seed=1, chunk=chunk)
@@ -58,6 +68,9 @@ def test_rows_are_written_in_bounded_chunks_and_one_day_at_a_time(tmp_path, monk
     assert report.total_rows("web_orders") > 20 * chunk
     for source in ("crm_customers", "demographics"):
         assert max(batches[source]) <= 1.3 * chunk, source
+    # The future after the end date is simulated in chunks of about as many lines as a slice.
+    assert len(future_lines) > 10
+    assert sum(future_lines) / len(future_lines) <= 1.5 * chunk * LINES_PER_SLICE_FACTOR
     assert max(batches["email_engagement"]) <= 4 * chunk  # sent/open/click/unsubscribe per subscriber
     for source in ("web_orders", "pos_orders"):
         assert max(batches[source]) <= 6 * chunk, source

@@ -22,6 +22,8 @@ PERSON_COLUMNS = [
     "crm_customer_id",
     "loyalty_id",
     "first_seen_date",
+    "dropout_date",
+    "alive_at_end",
 ]
 COOKIE = re.compile(r'"cookie_id":"(ck_[0-9a-f]{16})"')
 

@@ -35,6 +35,7 @@ PER_ARCHETYPE = (
     "CLICK_RATE",
     "UNSUBSCRIBE_RATE",
     "INCOME_MIX",
+    "DROPOUT_RATE",
 )
 
 
@@ -176,6 +177,8 @@ def test_store_first_moves_orders_into_the_stores(no_world, tmp_path_factory):
         ({"anonymous_share": 1.5}, "anonymous_share"),
         ({"noise": 0}, "noise"),
         ({"noise": True}, "noise"),
+        ({"dropout": -0.5}, "dropout"),
+        ({"dropout": "high"}, "dropout"),
         ({"rates": {"bogus": 0.1}}, "bogus"),
         ({"rates": {"malformed_line": 2.0}}, "malformed_line"),
         ({"anonymous_share": 0.3, "rates": {"anonymous_only": 0.2}}, "anonymous_only"),
