@@ -103,6 +103,10 @@ class Settings:
     base_currency: str
     max_quarantine_rate: float
     rfm_window_days: int
+    #: Churn: no purchase in this many days after an observation date (README "Predictions").
+    churn_horizon_days: int
+    #: Churn probability above which a customer is At-Risk.
+    at_risk_threshold: float
     default_logical_date: str
     demo_customers: int
     demo_start_date: str
@@ -144,6 +148,8 @@ class Settings:
             base_currency=_env("CDP_BASE_CURRENCY", "GBP"),
             max_quarantine_rate=_env_float("CDP_MAX_QUARANTINE_RATE", 0.10),
             rfm_window_days=_env_int("CDP_RFM_WINDOW_DAYS", 365),
+            churn_horizon_days=_env_int("CDP_CHURN_HORIZON_DAYS", 90),
+            at_risk_threshold=_env_float("CDP_AT_RISK_THRESHOLD", 0.70),
             default_logical_date=_env("CDP_DEFAULT_LOGICAL_DATE", "2026-06-30"),
             demo_customers=_env_int("CDP_DEMO_CUSTOMERS", 5000),
             demo_start_date=demo_start_date,
@@ -160,6 +166,10 @@ class Settings:
             raise ValueError(f"CDP_MAX_QUARANTINE_RATE must be within 0..1, got {self.max_quarantine_rate}")
         if self.rfm_window_days <= 0:
             raise ValueError(f"CDP_RFM_WINDOW_DAYS must be positive, got {self.rfm_window_days}")
+        if not 7 <= self.churn_horizon_days <= 730:
+            raise ValueError(f"CDP_CHURN_HORIZON_DAYS must be within 7..730, got {self.churn_horizon_days}")
+        if not 0.0 < self.at_risk_threshold < 1.0:
+            raise ValueError(f"CDP_AT_RISK_THRESHOLD must be within 0..1 (exclusive), got {self.at_risk_threshold}")
         if self.demo_customers <= 0:
             raise ValueError(f"CDP_DEMO_CUSTOMERS must be positive, got {self.demo_customers}")
         if self.dbt_execution_mode not in {"watcher", "local"}:
@@ -249,6 +259,8 @@ class Settings:
             "CDP_HASH_SALT": self.hash_salt,
             "CDP_BASE_CURRENCY": self.base_currency,
             "CDP_RFM_WINDOW_DAYS": str(self.rfm_window_days),
+            "CDP_CHURN_HORIZON_DAYS": str(self.churn_horizon_days),
+            "CDP_AT_RISK_THRESHOLD": str(self.at_risk_threshold),
             "CDP_START_DATE": self.start_date,
             "SPARK_MASTER": self.spark_master,
             "SPARK_DRIVER_MEMORY": self.spark_driver_memory,

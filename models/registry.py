@@ -15,6 +15,7 @@ from importlib.metadata import version as installed_version
 from typing import Any
 
 import mlflow
+import mlflow.pyfunc
 import mlflow.sklearn
 import pandas as pd
 from mlflow import MlflowClient
@@ -110,16 +111,23 @@ def pip_requirements(packages: Sequence[str] = BASE_PACKAGES) -> list[str]:
     return [f"{package}=={installed_version(package)}" for package in packages]
 
 
-def skops_trusted_types(pipeline: Pipeline) -> list[str] | None:
-    """This package's own estimator types in `pipeline`, for MLflow's skops serialisation.
+#: Type prefixes trusted when loading a logged pipeline: this package's own estimators.
+OWN_TYPES = ("models.",)
+#: scikit-learn's internal helper types (fitted trees, calibrators) and numpy dtypes, which
+#: skops does not trust by default; a family whose pipeline holds them passes these too.
+SKLEARN_INTERNAL_TYPES = ("sklearn.", "numpy.dtype")
+
+
+def skops_trusted_types(pipeline: Pipeline, prefixes: Sequence[str] = OWN_TYPES) -> list[str] | None:
+    """The types in `pipeline` that skops does not trust by default and that start with `prefixes`.
 
     skops loads only types it trusts; trusting ours (e.g. the sample-fitted clusterers) and
-    nothing else keeps any foreign type a load error.
+    the libraries we ship with, and nothing else, keeps any foreign type a load error.
     """
     import skops.io
 
     untrusted = skops.io.get_untrusted_types(data=skops.io.dumps(pipeline))
-    return [name for name in untrusted if name.startswith("models.")] or None
+    return [name for name in untrusted if name.startswith(tuple(prefixes))] or None
 
 
 def log_and_register_model(
@@ -129,11 +137,13 @@ def log_and_register_model(
     model_name: str,
     metadata: dict[str, Any],
     packages: Sequence[str] = BASE_PACKAGES,
+    trusted_prefixes: Sequence[str] = OWN_TYPES,
 ) -> str:
     """Log `pipeline` to the active run as `model` and register it as `model_name`; returns the version.
 
     inputs / outputs: the model's inputs and predictions (their first rows give the
     signature and input example). metadata: family-specific facts stored with the model.
+    trusted_prefixes: type prefixes skops may load (`skops_trusted_types`).
     """
     info = mlflow.sklearn.log_model(
         pipeline,
@@ -143,6 +153,37 @@ def log_and_register_model(
         registered_model_name=model_name,
         metadata=metadata,
         pip_requirements=pip_requirements(packages),
-        skops_trusted_types=skops_trusted_types(pipeline),
+        skops_trusted_types=skops_trusted_types(pipeline, trusted_prefixes),
     )
     return str(info.registered_model_version)
+
+
+def log_and_register_pyfunc(
+    python_model: mlflow.pyfunc.PythonModel,
+    inputs: pd.DataFrame,
+    outputs: pd.DataFrame,
+    model_name: str,
+    metadata: dict[str, Any],
+    packages: Sequence[str] = BASE_PACKAGES,
+) -> str:
+    """Log a python-function model to the active run as `model` and register it; returns the version.
+
+    For families whose model is not a scikit-learn pipeline (e.g. the lifetime-value
+    parameters); inputs / outputs give the signature and input example as above.
+    """
+    info = mlflow.pyfunc.log_model(
+        name="model",
+        python_model=python_model,
+        signature=infer_signature(inputs.head(100), outputs.head(100)),
+        input_example=inputs.head(5),
+        registered_model_name=model_name,
+        metadata=metadata,
+        pip_requirements=pip_requirements(packages),
+    )
+    return str(info.registered_model_version)
+
+
+def load_python_model(version: ModelVersion) -> Any:
+    """The python model object of a registered python-function version."""
+    with _trusted_registry_load():
+        return mlflow.pyfunc.load_model(version_uri(version)).unwrap_python_model()

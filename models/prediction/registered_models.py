@@ -1,0 +1,38 @@
+"""The registered predictive models: MLflow experiment and model names, aliases, feature choice."""
+
+from __future__ import annotations
+
+from customer_platform.registry import Registry, get_registry
+from models.prediction.snapshot import EMAIL_FEATURES, ORDER_FEATURES, WEB_FEATURES
+from models.registry import CHAMPION, alias_uri
+
+CHURN_MODEL = "customer_churn"
+CLV_MODEL = "customer_clv"
+CHURN_EXPERIMENT = "customer_churn"
+CLV_EXPERIMENT = "customer_clv"
+CHURN_CHAMPION_URI = alias_uri(CHURN_MODEL, CHAMPION)
+CLV_CHAMPION_URI = alias_uri(CLV_MODEL, CHAMPION)
+PACKAGES = ("mlflow", "scikit-learn", "numpy", "pandas", "scipy", "skops")
+CLV_PACKAGES = ("mlflow", "pymc-marketing", "pymc", "pytensor", "arviz", "numpy", "pandas")
+
+
+class NoOrderSourceError(LookupError):
+    """No active source carries orders: there is nothing to predict churn or value from."""
+
+
+def churn_features(registry: Registry | None = None) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The churn inputs the active sources stand behind, and those left out with why.
+
+    Order features need an `order` or `order_line` source (without one there are no buyers to
+    score); web features a `web_event` source; email features an `email_event` source.
+    """
+    registry = registry or get_registry()
+    if not (registry.sources("order") or registry.sources("order_line")):
+        raise NoOrderSourceError("predictions need an active order or order_line source; none is active")
+    kept, left_out = list(ORDER_FEATURES), {}
+    for entity, columns in (("web_event", WEB_FEATURES), ("email_event", EMAIL_FEATURES)):
+        if registry.sources(entity):
+            kept.extend(columns)
+        else:
+            left_out |= {column: f"no active source of entity {entity}" for column in columns}
+    return tuple(kept), left_out

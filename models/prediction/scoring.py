@@ -1,0 +1,132 @@
+"""Score every known buyer for one logical date with the champions and write the prediction tables.
+
+Churn probability (`customer_churn@champion`) on the features as of the logical date; P(alive),
+expected purchases in 90 days and the 12-month value (`customer_clv@champion`) on the BTYD
+summary as of the same date; At-Risk above `CDP_AT_RISK_THRESHOLD`; value tiers by CLV decile;
+the three strongest drivers of every At-Risk customer. Aliases are resolved to versions first,
+so a promotion mid-run cannot mix models. Re-running a date rewrites the same rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import mlflow
+import numpy as np
+import pandas as pd
+
+from customer_platform.config import get_settings
+from models.features import parse_logical_date
+from models.prediction.churn import predict_churn
+from models.prediction.clv import predict_value
+from models.prediction.evaluation import decile_of
+from models.prediction.explain import churn_shap_values, top_drivers
+from models.prediction.registered_models import CHURN_CHAMPION_URI, CHURN_EXPERIMENT, CLV_CHAMPION_URI
+from models.prediction.snapshot import KEY, btyd_summary, customer_snapshot
+from models.prediction.tables import risk_band, write_predictions
+from models.registry import load_model_metadata, load_pipeline, load_python_model, resolve_model_version
+from models.tracking import configure_mlflow
+from models.writeback import warehouse_reader
+
+
+@dataclass(frozen=True)
+class PredictionScoreResult:
+    """What a scoring wrote."""
+
+    logical_date: str
+    customers: int
+    at_risk: int
+    churn_model_version: str
+    clv_model_version: str
+    mean_churn_probability: float
+    total_predicted_clv_12m: float
+    rows_written: dict[str, int] = field(default_factory=dict)
+    score_run_id: str = ""
+
+
+def predict_customers(
+    logical_date: dt.date, churn_uri: str, clv_uri: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(prediction rows, driver rows) for every known buyer as of `logical_date`."""
+    threshold = get_settings().at_risk_threshold
+    churn_version, clv_version = resolve_model_version(churn_uri), resolve_model_version(clv_uri)
+    features = list(load_model_metadata(churn_version)["features"])
+    pipeline = load_pipeline(churn_version)
+    parameters = load_python_model(clv_version).parameters
+    with warehouse_reader() as con:
+        snapshot = customer_snapshot(con, logical_date)
+        summary = btyd_summary(con, logical_date)
+    value = predict_value(parameters, summary).assign(**{KEY: summary[KEY].to_numpy()})
+    frame = snapshot.merge(value, on=KEY, how="inner", validate="one_to_one")
+    probability = predict_churn(pipeline, frame, features)
+    predictions = pd.DataFrame(
+        {
+            KEY: frame[KEY],
+            "logical_date": logical_date,
+            "churn_probability": probability,
+            "churn_risk_band": risk_band(probability, threshold),
+            "is_at_risk": probability > threshold,
+            "p_alive": frame["p_alive"],
+            "expected_orders_90d": frame["expected_orders_90d"],
+            "predicted_clv_12m": frame["predicted_clv_12m"],
+            "clv_decile": decile_of(frame["predicted_clv_12m"].to_numpy()),
+            "churn_model_version": int(churn_version.version),
+            "churn_mlflow_run_id": churn_version.run_id,
+            "clv_model_version": int(clv_version.version),
+            "clv_mlflow_run_id": clv_version.run_id,
+            "assigned_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),  # audit stamp only
+        }
+    )
+    at_risk = frame[predictions["is_at_risk"].to_numpy()].reset_index(drop=True)
+    shap_values = (
+        churn_shap_values(pipeline, at_risk[features]) if len(at_risk) else np.zeros((0, len(features)))
+    )
+    drivers = top_drivers(at_risk, shap_values, features, frame[features].median())
+    drivers = drivers.assign(logical_date=logical_date, churn_model_version=int(churn_version.version))
+    return predictions, drivers
+
+
+def score_predictions(
+    logical_date: str, churn_uri: str = CHURN_CHAMPION_URI, clv_uri: str = CLV_CHAMPION_URI
+) -> PredictionScoreResult:
+    """Score one logical date with the given models (default: the champions) and write back."""
+    day = parse_logical_date(logical_date)
+    configure_mlflow(CHURN_EXPERIMENT)
+    predictions, drivers = predict_customers(day, churn_uri, clv_uri)
+    written = write_predictions(predictions, drivers, day)
+    result = PredictionScoreResult(
+        logical_date=day.isoformat(),
+        customers=len(predictions),
+        at_risk=int(predictions["is_at_risk"].sum()),
+        churn_model_version=str(predictions["churn_model_version"].iloc[0]) if len(predictions) else "",
+        clv_model_version=str(predictions["clv_model_version"].iloc[0]) if len(predictions) else "",
+        mean_churn_probability=float(predictions["churn_probability"].mean())
+        if len(predictions)
+        else float("nan"),
+        total_predicted_clv_12m=float(predictions["predicted_clv_12m"].sum()),
+        rows_written=written,
+    )
+    return PredictionScoreResult(**(result.__dict__ | {"score_run_id": _log_score_run(result)}))
+
+
+def _log_score_run(result: PredictionScoreResult) -> str:
+    configure_mlflow(CHURN_EXPERIMENT)
+    with mlflow.start_run(run_name=f"score-{result.logical_date}") as run:
+        mlflow.set_tags({"job": "score", "logical_date": result.logical_date})
+        mlflow.log_params(
+            {
+                "logical_date": result.logical_date,
+                "churn_model_version": result.churn_model_version,
+                "clv_model_version": result.clv_model_version,
+            }
+        )
+        mlflow.log_metrics(
+            {
+                "customers_scored": result.customers,
+                "at_risk_customers": result.at_risk,
+                "at_risk_share": result.at_risk / max(result.customers, 1),
+                "total_predicted_clv_12m": result.total_predicted_clv_12m,
+            }
+        )
+        return run.info.run_id

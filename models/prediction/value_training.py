@@ -1,0 +1,137 @@
+"""Train the lifetime-value model: holdout evaluation, charts in MLflow, register `customer_clv`.
+
+Fit BG/NBD + Gamma-Gamma on the summary as of V = L - horizon and compare predicted with actual
+purchases and spend in (V, L] per customer (MAE, normalized Gini, decile calibration). That fit
+is registered as validated (experiment `customer_clv`): its population parameters are applied
+to each customer's summary as of the scoring date. The first version becomes champion, later
+ones are promoted by `should_promote_value`, both scored on the challenger's holdout, which
+no earlier version was fitted on.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import mlflow
+import numpy as np
+import pandas as pd
+
+from models.prediction.churn import ObservationPlan
+from models.prediction.clv import (
+    BTYD_INPUTS,
+    CustomerValueModel,
+    ValueParameters,
+    fit_value_models,
+    holdout_evaluation,
+    permutation_importance_value,
+    predict_value,
+)
+from models.prediction.evaluation import plot_value_deciles
+from models.prediction.promotion_rule import should_promote_value
+from models.prediction.registered_models import CLV_EXPERIMENT, CLV_MODEL, CLV_PACKAGES
+from models.prediction.snapshot import btyd_summary, future_outcomes
+from models.promotion import apply_promotion, decide_promotion
+from models.registry import CHAMPION, alias_version, load_python_model, log_and_register_pyfunc
+from models.tracking import configure_mlflow
+
+
+@dataclass(frozen=True)
+class ValueTrainResult:
+    """What a lifetime-value training produced."""
+
+    run_id: str
+    model_version: str
+    metrics: dict[str, float]
+    is_champion: bool
+    decision: str
+    customers: int
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-friendly summary."""
+        return self.__dict__ | {"metrics": {k: round(v, 4) for k, v in self.metrics.items()}}
+
+
+def _champion_gini(calibration: pd.DataFrame, outcomes: pd.DataFrame, horizon_days: int) -> float | None:
+    champion = alias_version(CHAMPION, CLV_MODEL)
+    if champion is None:
+        return None
+    parameters: ValueParameters = load_python_model(champion).parameters
+    return holdout_evaluation(parameters, calibration, outcomes, horizon_days)[0]["normalized_gini"]
+
+
+def train_value(
+    con: duckdb.DuckDBPyConnection, plan: ObservationPlan, horizon_days: int, seed: int, promote: bool
+) -> ValueTrainResult:
+    """Evaluate on the holdout, fit on everything up to the logical date, log, register, promote."""
+    experiment_id = configure_mlflow(CLV_EXPERIMENT)
+    calibration = btyd_summary(con, plan.validation_date)
+    outcomes = future_outcomes(con, calibration["unified_customer_id"], plan.validation_date, horizon_days)
+    started = time.perf_counter()
+    parameters = fit_value_models(calibration, seed)
+    fit_seconds = time.perf_counter() - started
+    metrics, deciles, _ = holdout_evaluation(parameters, calibration, outcomes, horizon_days)
+    importance = permutation_importance_value(
+        parameters, calibration, outcomes["future_spend"].to_numpy(float), horizon_days, seed
+    )
+    champion_gini = _champion_gini(calibration, outcomes, horizon_days)
+    rule = (
+        should_promote_value(metrics["normalized_gini"], champion_gini) if champion_gini is not None else None
+    )
+    decision = decide_promotion(rule, allowed=promote)
+    day = plan.logical_date.isoformat()
+    with mlflow.start_run(experiment_id=experiment_id, run_name=f"train-clv-{day}") as run:
+        mlflow.set_tags({"logical_date": day, "job": "train", "model": CLV_MODEL})
+        mlflow.log_params(
+            {
+                "seed": seed,
+                "logical_date": day,
+                "holdout_start": plan.validation_date.isoformat(),
+                "holdout_days": horizon_days,
+                "purchase_model": "BG/NBD (pymc_marketing.clv.BetaGeoModel, MAP)",
+                "spend_model": "Gamma-Gamma (pymc_marketing.clv.GammaGammaModel, MAP)",
+                "transaction_unit": "purchase day",
+                "customers": len(calibration),
+                "repeat_buyers": int((calibration["frequency"] > 0).sum()),
+                "clv_months": 12,
+                "discount_rate": 0.0,
+            }
+        )
+        mlflow.log_metrics(
+            {k: v for k, v in metrics.items() if np.isfinite(v)}
+            | parameters.as_metrics()
+            | {"fit_seconds": fit_seconds}
+        )
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp)
+            deciles.to_csv(out / "value_deciles.csv", index=False)
+            plot_value_deciles(deciles, out / "value_deciles.png", "Holdout spend by predicted decile")
+            importance.to_csv(out / "permutation_importance.csv", index=False)
+            (out / "parameters.json").write_text(
+                json.dumps(parameters.__dict__, indent=2),
+                encoding="utf-8",
+            )
+            mlflow.log_artifacts(tmp, artifact_path="report")
+        inputs = calibration[list(BTYD_INPUTS)].head(200).reset_index(drop=True)
+        metadata = {"inputs": list(BTYD_INPUTS), "logical_date": day, "holdout_metrics": metrics}
+        version = log_and_register_pyfunc(
+            CustomerValueModel(parameters.purchases, parameters.spend),
+            inputs,
+            predict_value(parameters, inputs),
+            CLV_MODEL,
+            metadata,
+            CLV_PACKAGES,
+        )
+        if champion_gini is not None:
+            mlflow.log_metric("champion_normalized_gini", champion_gini)
+        mlflow.log_metric("promoted", float(decision.promote))
+        mlflow.set_tags({"promotion_decision": decision.reason, "model_version": version})
+    apply_promotion(CLV_MODEL, version, decision)
+    return ValueTrainResult(
+        run.info.run_id, version, metrics, decision.promote, decision.reason, len(calibration)
+    )
