@@ -137,6 +137,20 @@ def _scoring_detail(stage: Stage, result: dict[str, Any]) -> None:
     }
 
 
+def _prediction_detail(stage: Stage, result: dict[str, Any]) -> None:
+    scored = result.get("scored")
+    if not scored:
+        stage.detail = {"skipped": result.get("skipped")}
+        return
+    stage.rows_in = stage.rows_out = int(scored["customers"])
+    stage.detail = {
+        "at_risk": scored["at_risk"],
+        "churn_model_version": scored["churn_model_version"],
+        "clv_model_version": scored["clv_model_version"],
+        "trained": result["trained"] is not None,
+    }
+
+
 def _measure_stage(
     recorder: StageRecorder,
     step: PipelineStage,
@@ -159,6 +173,8 @@ def _measure_stage(
             stage.rows_in = rows["total"]
         elif step.name == "segment_customers":
             _scoring_detail(stage, result)
+        elif step.name == "predict_customers":
+            _prediction_detail(stage, result)
     if step.dbt_project:
         _add_dbt_detail(recorder, stage, phase)
 
@@ -192,6 +208,8 @@ def run_pipeline(
         if first and step.name == "segment_customers":
             init_model_store(recorder)
             train_models(recorder, logical_date)
+        if first and step.name == "predict_customers":
+            train_prediction_models(recorder, logical_date)
         _measure_stage(recorder, step, logical_date, run_id, phase, rows)
     return rows["date"]
 
@@ -279,6 +297,27 @@ def train_models(recorder: StageRecorder, logical_date: str) -> dict[str, Any]:
             key: value
             for key, value in result.summary().items()
             if key in {"algorithm", "k", "silhouette", "model_version", "is_champion"}
+        }
+    return result.summary()
+
+
+def train_prediction_models(recorder: StageRecorder, logical_date: str) -> dict[str, Any] | None:
+    """Churn and lifetime-value training (the first night's `run_nightly_predictions` does the same)."""
+    from models.prediction.churn import InsufficientHistoryError
+    from models.prediction.training import train_predictions
+
+    with recorder.measure("training (churn + lifetime value)", "initial") as stage:
+        try:
+            result = train_predictions(logical_date)
+        except InsufficientHistoryError as exc:
+            stage.detail = {"skipped": str(exc)}
+            return None
+        stage.rows_in = result.churn.train_rows + result.churn.validation_rows
+        stage.detail = {
+            "churn_candidate": result.churn.chosen,
+            "churn_roc_auc": round(result.churn.metrics["roc_auc"], 4),
+            "clv_normalized_gini": round(result.value.metrics["normalized_gini"], 4),
+            "clv_fit_seconds": round(result.value.metrics.get("fit_seconds", float("nan")), 1),
         }
     return result.summary()
 

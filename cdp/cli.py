@@ -117,6 +117,14 @@ def cmd_erase(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_predict(args: argparse.Namespace) -> int:
+    from models.jobs import run_nightly_predictions, run_weekly_predictions
+
+    result = (run_weekly_predictions if args.retrain else run_nightly_predictions)(args.date)
+    print(json.dumps(result, indent=2, default=str))
+    return 0
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
     summary = collect_summary(args.date)
     print(json.dumps(summary, indent=2, default=str) if args.json else format_summary(summary))
@@ -201,6 +209,18 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--date", type=_iso_date, default=settings.default_logical_date)
     summary.add_argument("--json", action="store_true")
     summary.set_defaults(func=cmd_summary)
+
+    predict = sub.add_parser(
+        "predict",
+        help="score churn risk and lifetime value with the champions (training the first ones if needed)",
+    )
+    predict.add_argument("--date", type=_iso_date, default=settings.default_logical_date)
+    predict.add_argument(
+        "--retrain",
+        action="store_true",
+        help="train challengers first and promote each by its rule (what the weekly DAG does)",
+    )
+    predict.set_defaults(func=cmd_predict)
 
     erase = sub.add_parser("erase", help="erase one person everywhere (right to be forgotten)")
     erase.add_argument("--email", action="append", default=[], help="an email of the person (repeatable)")

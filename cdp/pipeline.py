@@ -28,6 +28,7 @@ from customer_platform.warehouse import dbt_build, dbt_env, dbt_manifest_path
 #: Tables the marts gate and the segmentation publish (Assets other DAGs can wait on).
 FEATURES_TABLE = "marts.customer_features"
 SEGMENTS_TABLE = "marts.customer_segments"
+PREDICTIONS_TABLE = "marts.customer_predictions"
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,10 @@ def _segment_customers(ds: str, run_id: str) -> dict[str, Any]:
     return tasks.run_segmentation(ds)
 
 
+def _predict_customers(ds: str, run_id: str) -> dict[str, Any]:
+    return tasks.run_predictions(ds)
+
+
 def _summarise_run(ds: str, run_id: str) -> str:
     return tasks.write_run_summary(ds, run_id)
 
@@ -148,6 +153,14 @@ NIGHTLY: tuple[Stage, ...] = (
         "Champion scoring and write-back of segments.",
         writes_warehouse=True,
         outlets=(SEGMENTS_TABLE,),
+    ),
+    Stage(
+        "predict_customers",
+        "churn + lifetime value",
+        _predict_customers,
+        "Champion churn and lifetime-value scoring, At-Risk and value tiers, drivers, write-back.",
+        writes_warehouse=True,
+        outlets=(PREDICTIONS_TABLE,),
     ),
     Stage(
         "summarise_run",

@@ -1,4 +1,4 @@
-"""Run summary: rows per layer, data-quality warnings, segments, and where to look next."""
+"""Run summary: rows per layer, data-quality warnings, segments, predictions, and where to look next."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ MART_TABLES = (
     "customer_lifecycle",
     "customer_segments",
     "segment_history",
+    "customer_predictions",
+    "customer_prediction_drivers",
 )
 
 
@@ -65,7 +67,7 @@ def _layer_counts(settings: Settings, ds: str | None) -> dict[str, dict[str, dic
 def _warehouse(settings: Settings, ds: str | None) -> dict[str, Any]:
     import duckdb
 
-    out: dict[str, Any] = {"tables": {}, "segments": [], "dq": {}}
+    out: dict[str, Any] = {"tables": {}, "segments": [], "dq": {}, "predictions": None}
     if not settings.warehouse_path.exists():
         return out
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
@@ -100,6 +102,8 @@ def _warehouse(settings: Settings, ds: str | None) -> dict[str, Any]:
                 }
                 for r in rows
             ]
+        if ("marts", "customer_predictions") in existing:
+            out["predictions"] = _predictions(con)
         if ("marts", "dq_results") in existing and ds:
             rows = con.execute(
                 "select gate, severity, success, count(*) from marts.dq_results "
@@ -112,6 +116,28 @@ def _warehouse(settings: Settings, ds: str | None) -> dict[str, Any]:
     finally:
         con.close()
     return out
+
+
+def _predictions(con: Any) -> dict[str, Any]:
+    row = con.execute(
+        "select any_value(logical_date), count(*), count(*) filter (where is_at_risk), avg(churn_probability), "
+        "sum(predicted_clv_12m), any_value(churn_model_version), any_value(clv_model_version) "
+        "from marts.customer_predictions"
+    ).fetchone()
+    tiers = con.execute(
+        "select value_tier, count(*), sum(p.predicted_clv_12m) from marts.customer_predictive_segments s "
+        "inner join marts.customer_predictions p using (unified_customer_id) group by 1 order by 3 desc"
+    ).fetchall()
+    return {
+        "logical_date": str(row[0]),
+        "customers": int(row[1]),
+        "at_risk": int(row[2] or 0),
+        "mean_churn_probability": row[3],
+        "predicted_clv_12m": row[4],
+        "churn_model_version": row[5],
+        "clv_model_version": row[6],
+        "value_tiers": [{"tier": t, "customers": int(n), "predicted_clv_12m": v} for t, n, v in tiers],
+    }
 
 
 def _manifests(settings: Settings, ds: str | None) -> dict[str, Any]:
@@ -156,6 +182,7 @@ def collect_summary(ds: str | None, run_id: str | None = None) -> dict[str, Any]
         "warehouse": warehouse["tables"],
         "data_quality": warehouse["dq"],
         "segments": warehouse["segments"],
+        "predictions": warehouse["predictions"],
         "next": next_steps(settings),
     }
 
@@ -193,10 +220,37 @@ def format_summary(summary: dict[str, Any]) -> str:
             "to segment; the segment_customers task's log gives the count)"
         )
     lines.append("")
+    lines.extend(_format_predictions(summary.get("predictions")))
+    lines.append("")
     lines.append("Where to look next:")
     for key, value in summary["next"].items():
         lines.append(f"  {key:<14} {value}")
     return "\n".join(lines)
+
+
+def _format_predictions(predictions: dict[str, Any] | None) -> list[str]:
+    lines = ["Predictions (churn risk and lifetime value):"]
+    if not predictions:
+        return lines + [
+            "  none yet: churn and lifetime value train once the order history covers two churn "
+            "horizons (CDP_CHURN_HORIZON_DAYS); the predict_customers task's log says why"
+        ]
+    n = max(predictions["customers"], 1)
+    lines.append(
+        f"  {predictions['customers']:,} buyers scored for {predictions['logical_date']}: "
+        f"{predictions['at_risk']:,} At-Risk ({predictions['at_risk'] / n:.0%}), "
+        f"mean churn probability {predictions['mean_churn_probability']:.2f}, "
+        f"predicted 12-month value {predictions['predicted_clv_12m']:,.0f}"
+    )
+    for tier in predictions["value_tiers"]:
+        lines.append(
+            f"  {tier['tier']:<12} {tier['customers']:>7,} customers  {tier['predicted_clv_12m']:>14,.0f}"
+        )
+    lines.append(
+        f"  models: customer_churn v{predictions['churn_model_version']}, "
+        f"customer_clv v{predictions['clv_model_version']}"
+    )
+    return lines
 
 
 def load_summary(path: Path) -> dict[str, Any]:

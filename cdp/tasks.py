@@ -129,6 +129,13 @@ def run_segmentation(ds: str | None) -> dict[str, Any]:
     return result.to_dict() if hasattr(result, "to_dict") else dict(result)
 
 
+def run_predictions(ds: str | None) -> dict[str, Any]:
+    """Score churn risk and lifetime value with the champions (training the first ones if needed)."""
+    from models.jobs import run_nightly_predictions
+
+    return run_nightly_predictions(_date(ds))
+
+
 def write_run_summary(ds: str | None, run_id: str | None) -> str:
     """Write data/runs/<ds>.json with rows per layer, gate warnings and segment sizes."""
     from cdp.summary import collect_summary
@@ -148,3 +155,10 @@ def run_weekly_training(ds: str | None) -> dict[str, Any]:
 
     result = run_weekly(_date(ds))
     return result.to_dict() if hasattr(result, "to_dict") else dict(result)
+
+
+def run_weekly_prediction_training(ds: str | None) -> dict[str, Any]:
+    """Train churn and lifetime-value challengers, promote each by its rule, and rescore."""
+    from models.jobs import run_weekly_predictions
+
+    return run_weekly_predictions(_date(ds))

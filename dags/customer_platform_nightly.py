@@ -15,7 +15,13 @@ Carries one logical date's raw drops through every stage of the platform:
 5. **segment_customers** — scores customers with the MLflow champion (trains the first
    model when none exists) and writes `marts.customer_segments` and
    `marts.segment_history` with the MLflow run id.
-6. **summarise_run** — rows per layer, gate warnings and segment sizes to
+6. **predict_customers** — churn probability (At-Risk above `CDP_AT_RISK_THRESHOLD`), P(alive),
+   expected orders and 12-month value from the `customer_churn` and `customer_clv` champions
+   (trains the first ones when none exist and the history covers two churn horizons), with
+   the three strongest drivers per At-Risk customer, into `marts.customer_predictions`,
+   `marts.prediction_history`, `marts.customer_predictive_segments` and
+   `marts.customer_prediction_drivers`.
+7. **summarise_run** — rows per layer, gate warnings, segment sizes and predictions to
    `data/runs/<date>.json`.
 
 The stages and their order are `cdp.pipeline.NIGHTLY` (the same list `cdp backfill

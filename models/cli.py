@@ -1,4 +1,4 @@
-"""Command line: `python -m models {train,score,nightly,weekly} --date YYYY-MM-DD`.
+"""Command line: `python -m models {train,score,nightly,weekly,predict,retrain-predictions} --date YYYY-MM-DD`.
 
 Only parses arguments; the work happens in importable functions (heavy imports are
 deferred so `--help` stays fast).
@@ -34,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
         "score": "assign every customer with a registered model and write marts.customer_segments",
         "nightly": "score with the champion (train first when there is none)",
         "weekly": "train a challenger, promote by the rule, rescore",
+        "predict": "churn and lifetime value: score with the champions (train first when there are none)",
+        "retrain-predictions": "train churn and lifetime-value challengers, promote each by its rule, rescore",
     }
     for name, text in helps.items():
         sub = commands.add_parser(name, help=text, description=text)
@@ -69,6 +71,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from models.jobs import run_nightly
 
         result = run_nightly(args.date)
+    elif args.command == "predict":
+        from models.jobs import run_nightly_predictions
+
+        result = run_nightly_predictions(args.date)
+    elif args.command == "retrain-predictions":
+        from models.jobs import run_weekly_predictions
+
+        result = run_weekly_predictions(args.date)
     else:
         from models.jobs import run_weekly
 

@@ -76,6 +76,7 @@ def train_value(
     parameters = fit_value_models(calibration, seed)
     fit_seconds = time.perf_counter() - started
     metrics, deciles, _ = holdout_evaluation(parameters, calibration, outcomes, horizon_days)
+    metrics["fit_seconds"] = fit_seconds
     importance = permutation_importance_value(
         parameters, calibration, outcomes["future_spend"].to_numpy(float), horizon_days, seed
     )
@@ -102,11 +103,7 @@ def train_value(
                 "discount_rate": 0.0,
             }
         )
-        mlflow.log_metrics(
-            {k: v for k, v in metrics.items() if np.isfinite(v)}
-            | parameters.as_metrics()
-            | {"fit_seconds": fit_seconds}
-        )
+        mlflow.log_metrics({k: v for k, v in metrics.items() if np.isfinite(v)} | parameters.as_metrics())
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp)
             deciles.to_csv(out / "value_deciles.csv", index=False)
