@@ -1,0 +1,128 @@
+"""Pure rules of the prediction family: observation dates, promotion, metrics, bands, feature choice."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from customer_platform.config import reload_settings
+from models.prediction.churn import (
+    ChurnConfig,
+    InsufficientHistoryError,
+    features_with_data,
+    plan_observation_dates,
+)
+from models.prediction.evaluation import (
+    decile_of,
+    is_monotone,
+    lift_table,
+    normalized_gini,
+    value_decile_table,
+)
+from models.prediction.explain import feature_label, top_drivers
+from models.prediction.promotion_rule import should_promote_churn, should_promote_value
+from models.prediction.tables import risk_band
+
+L = dt.date(2026, 6, 30)
+
+
+def test_training_labels_end_before_the_validation_labels_begin():
+    plan = plan_observation_dates(
+        L, dt.date(2025, 6, 1), ChurnConfig(horizon_days=90, training_dates=4, step_days=30)
+    )
+    assert plan.validation_date == dt.date(2026, 4, 1)
+    assert all(d + dt.timedelta(days=90) <= plan.validation_date for d in plan.training_dates)
+    assert plan.training_dates == (
+        dt.date(2026, 1, 1),
+        dt.date(2025, 12, 2),
+        dt.date(2025, 11, 2),
+        dt.date(2025, 10, 3),
+    )
+
+
+def test_dates_without_enough_history_are_dropped_and_none_left_is_an_error():
+    config = ChurnConfig(horizon_days=90, training_dates=4, step_days=30, min_history_days=60)
+    plan = plan_observation_dates(L, dt.date(2025, 10, 1), config)
+    assert plan.training_dates == (dt.date(2026, 1, 1), dt.date(2025, 12, 2))
+    with pytest.raises(InsufficientHistoryError, match="first purchase: 2026-03-01"):
+        plan_observation_dates(L, dt.date(2026, 3, 1), config)
+    with pytest.raises(InsufficientHistoryError, match="first purchase: none"):
+        plan_observation_dates(L, None, config)
+
+
+def test_churn_promotion_refuses_worse_ranking_or_calibration():
+    champion = {"roc_auc": 0.85, "brier": 0.15}
+    assert should_promote_churn({"roc_auc": 0.845, "brier": 0.152}, champion).promote
+    worse_auc = should_promote_churn({"roc_auc": 0.80, "brier": 0.10}, champion)
+    assert not worse_auc.promote and "ROC-AUC 0.8000 < champion 0.8500" in worse_auc.reason
+    worse_brier = should_promote_churn({"roc_auc": 0.90, "brier": 0.20}, champion)
+    assert not worse_brier.promote and "Brier" in worse_brier.reason
+    assert not should_promote_churn({"roc_auc": float("nan"), "brier": 0.1}, champion).promote
+
+
+def test_value_promotion_refuses_a_lower_gini():
+    assert should_promote_value(0.70, 0.71).promote
+    assert not should_promote_value(0.60, 0.71).promote
+
+
+def test_normalized_gini_is_one_for_a_perfect_order_and_near_zero_for_noise():
+    rng = np.random.default_rng(0)
+    actual = rng.gamma(1.0, 50.0, 5000)
+    assert normalized_gini(actual, actual) == pytest.approx(1.0)
+    assert normalized_gini(actual, -actual) < -0.9
+    assert abs(normalized_gini(actual, rng.random(5000))) < 0.05
+
+
+def test_deciles_are_equal_sized_and_tables_read_them():
+    score = np.linspace(0, 1, 1000)
+    deciles = decile_of(score)
+    assert np.bincount(deciles)[1:].tolist() == [100] * 10 and deciles[0] == 1 and deciles[-1] == 10
+    y = (score > 0.5).astype(int)
+    lift = lift_table(y, score)
+    assert lift["decile"].tolist()[0] == 10 and lift["lift"].iloc[0] == pytest.approx(2.0)
+    table = value_decile_table(score * 10, score * 10)
+    assert table["relative_error"].fillna(0).abs().max() == pytest.approx(0.0)
+    assert is_monotone(np.array([0.1, 0.2, 0.2, 0.5])) and not is_monotone(np.array([0.3, 0.2]))
+
+
+def test_risk_bands_follow_the_threshold():
+    bands = risk_band(np.array([0.1, 0.36, 0.71, 0.70]), 0.70)
+    assert bands.tolist() == ["low", "medium", "high", "medium"]
+
+
+def test_features_without_data_on_the_training_dates_are_left_out_with_why():
+    train = pd.DataFrame({"a": [1.0, 2.0], "b": [np.nan, np.nan], "c": [3.0, 3.0]})
+    kept, left_out = features_with_data(train, ["a", "b", "c"])
+    assert kept == ("a",)
+    assert "null" in left_out["b"] and "constant" in left_out["c"]
+
+
+def test_drivers_are_only_what_raises_the_risk_in_plain_words():
+    customers = pd.DataFrame(
+        {"unified_customer_id": ["x", "y"], "recency_days": [200.0, 5.0], "purchases": [1.0, 9.0]}
+    )
+    shap_values = np.array([[0.8, 0.1], [-0.2, -0.1]])
+    drivers = top_drivers(
+        customers,
+        shap_values,
+        ["recency_days", "purchases"],
+        pd.Series({"recency_days": 30.0, "purchases": 4.0}),
+    )
+    assert drivers["unified_customer_id"].tolist() == ["x", "x"]
+    assert drivers.iloc[0]["driver_text"] == "Days since the last purchase: 200 (typical 30)"
+    assert feature_label("some_new_column") == "some new column"
+
+
+def test_churn_settings_are_checked_and_named(monkeypatch):
+    monkeypatch.setenv("CDP_AT_RISK_THRESHOLD", "1.5")
+    with pytest.raises(ValueError, match="CDP_AT_RISK_THRESHOLD"):
+        reload_settings()
+    monkeypatch.setenv("CDP_AT_RISK_THRESHOLD", "0.6")
+    monkeypatch.setenv("CDP_CHURN_HORIZON_DAYS", "3")
+    with pytest.raises(ValueError, match="CDP_CHURN_HORIZON_DAYS"):
+        reload_settings()
+    monkeypatch.undo()
+    reload_settings()

@@ -1,0 +1,143 @@
+"""Churn and lifetime-value training, MLflow tracking, promotion and write-back on planted histories."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from mlflow import MlflowClient
+
+from models.prediction.churn import ChurnConfig, labelled_snapshot, predict_churn
+from models.prediction.evaluation import is_monotone
+from models.prediction.registered_models import CHURN_MODEL, CLV_MODEL
+from models.prediction.scoring import score_predictions
+from models.prediction.tables import DRIVERS_TABLE, HISTORY_TABLE, PREDICTIONS_TABLE, SEGMENTS_TABLE
+from models.prediction.training import default_config, train_predictions
+from models.registry import CHAMPION, alias_version, load_pipeline
+from tests.models.prediction.synthetic import planted_histories, write_warehouse
+
+DAY = "2026-06-30"
+
+
+@pytest.fixture(scope="module")
+def trained(module_settings):
+    write_warehouse(module_settings.warehouse_path, *planted_histories(1500, seed=11))
+    return train_predictions(DAY)
+
+
+def _warehouse(settings):
+    return duckdb.connect(str(settings.warehouse_path), read_only=True)
+
+
+def test_first_training_registers_both_champions_with_metrics(trained):
+    assert trained.churn.is_champion and trained.value.is_champion
+    assert str(alias_version(CHAMPION, CHURN_MODEL).version) == trained.churn.model_version
+    assert str(alias_version(CHAMPION, CLV_MODEL).version) == trained.value.model_version
+    assert trained.churn.metrics["roc_auc"] > 0.7, trained.churn.metrics
+    assert trained.value.metrics["normalized_gini"] > 0.4, trained.value.metrics
+
+
+def test_the_mlflow_runs_carry_parameters_metrics_and_artifacts(trained):
+    client = MlflowClient()
+    churn = client.get_run(trained.churn.run_id)
+    assert {
+        "horizon_days",
+        "validation_date",
+        "training_observation_dates",
+        "chosen_candidate",
+        "seed",
+    } <= set(churn.data.params)
+    assert {"roc_auc", "pr_auc", "brier", "log_loss", "interpurchase_gap_p90"} <= set(churn.data.metrics)
+    churn_files = {f.path for f in client.list_artifacts(trained.churn.run_id, "report")}
+    assert {
+        "report/calibration_curve.png",
+        "report/decile_lift.png",
+        "report/permutation_importance.csv",
+    } <= churn_files
+    children = client.search_runs(
+        [churn.info.experiment_id], filter_string=f"tags.mlflow.parentRunId = '{trained.churn.run_id}'"
+    )
+    assert {r.data.params["candidate"] for r in children} == {"hist_gradient_boosting", "random_forest"}
+    value = client.get_run(trained.value.run_id)
+    assert {"normalized_gini", "spend_mae", "orders_mae", "bgnbd_r", "gamma_gamma_q"} <= set(
+        value.data.metrics
+    )
+    value_files = {f.path for f in client.list_artifacts(trained.value.run_id, "report")}
+    assert {
+        "report/value_deciles.png",
+        "report/value_deciles.csv",
+        "report/permutation_importance.csv",
+    } <= value_files
+
+
+def test_calibrated_churn_probabilities_rise_with_the_observed_rate(trained, module_settings):
+    version = alias_version(CHAMPION, CHURN_MODEL)
+    pipeline = load_pipeline(version)
+    config = default_config()
+    with _warehouse(module_settings) as con:
+        validation = labelled_snapshot(con, dt.date(2026, 4, 1), config, seed=42)
+    features = list(pipeline.feature_names_in_)
+    probability = predict_churn(pipeline, validation, features)
+    bins = pd.qcut(probability, 5, labels=False, duplicates="drop")
+    observed = validation["churned"].groupby(bins).mean().to_numpy()
+    predicted = pd.Series(probability).groupby(bins).mean().to_numpy()
+    assert is_monotone(observed), observed
+    assert np.abs(observed - predicted).max() < 0.15, (observed, predicted)
+
+
+def test_promotion_refuses_a_worse_churn_model(trained):
+    champion_before = alias_version(CHAMPION, CHURN_MODEL).version
+    crippled = replace(
+        default_config(), features=("return_rate", "tenure_days"), candidates=("random_forest",)
+    )
+    worse = train_predictions(DAY, config=crippled)
+    assert not worse.churn.is_champion, worse.churn.decision
+    assert "ROC-AUC" in worse.churn.decision
+    assert alias_version(CHAMPION, CHURN_MODEL).version == champion_before
+    assert str(alias_version("challenger", CHURN_MODEL).version) == worse.churn.model_version
+
+
+def test_scoring_writes_predictions_idempotently(trained, module_settings):
+    first = score_predictions(DAY)
+    with _warehouse(module_settings) as con:
+        rows_a = con.execute(f"select * exclude (assigned_at) from {PREDICTIONS_TABLE} order by 1").df()
+        drivers_a = con.execute(f"select * from {DRIVERS_TABLE} order by 1, driver_rank").df()
+    second = score_predictions(DAY)
+    with _warehouse(module_settings) as con:
+        rows_b = con.execute(f"select * exclude (assigned_at) from {PREDICTIONS_TABLE} order by 1").df()
+        drivers_b = con.execute(f"select * from {DRIVERS_TABLE} order by 1, driver_rank").df()
+        history = con.execute(f"select logical_date, count(*) from {HISTORY_TABLE} group by 1").fetchall()
+        segments = con.execute(f"select churn_segment, count(*) from {SEGMENTS_TABLE} group by 1").fetchall()
+    pd.testing.assert_frame_equal(rows_a, rows_b)
+    pd.testing.assert_frame_equal(drivers_a, drivers_b)
+    assert history == [(dt.date(2026, 6, 30), first.customers)], "one set of rows per date, never duplicates"
+    assert first.customers == second.customers == len(rows_a) > 0
+    assert rows_a["churn_probability"].between(0, 1).all() and rows_a["p_alive"].between(0, 1).all()
+    assert (rows_a["predicted_clv_12m"] >= 0).all()
+    assert sorted(rows_a["clv_decile"].unique()) == list(range(1, 11))
+    assert (rows_a["is_at_risk"] == (rows_a["churn_probability"] > 0.70)).all()
+    assert dict(segments).get("At-Risk", 0) == int(rows_a["is_at_risk"].sum())
+    assert rows_a["churn_mlflow_run_id"].notna().all() and rows_a["clv_mlflow_run_id"].notna().all()
+
+
+def test_every_at_risk_customer_gets_up_to_three_readable_drivers(trained, module_settings):
+    score_predictions(DAY)
+    with _warehouse(module_settings) as con:
+        at_risk = {
+            r[0]
+            for r in con.execute(
+                f"select unified_customer_id from {PREDICTIONS_TABLE} where is_at_risk"
+            ).fetchall()
+        }
+        drivers = con.execute(f"select * from {DRIVERS_TABLE}").df()
+    assert at_risk, "the planted histories have customers who left"
+    assert set(drivers["unified_customer_id"]) <= at_risk
+    assert len(set(drivers["unified_customer_id"])) >= 0.9 * len(at_risk)
+    assert drivers.groupby("unified_customer_id")["driver_rank"].max().max() <= 3
+    assert (drivers["shap_value"] > 0).all()
+    assert drivers["driver_text"].str.contains(r"\(typical ").all()
+    assert not drivers["driver_label"].str.contains("_").any(), "plain language, not column names"
