@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
-from models.prediction.churn import ChurnConfig, labelled_snapshot, predict_churn
+from models.prediction.churn import labelled_snapshot, predict_churn
 from models.prediction.evaluation import is_monotone
 from models.prediction.registered_models import CHURN_MODEL, CLV_MODEL
 from models.prediction.scoring import score_predictions
