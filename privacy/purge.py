@@ -35,7 +35,15 @@ from privacy.targets import ErasureTargets
 #: Schemas the warehouse purge never touches (the erasure audit itself, DuckDB catalogs).
 SKIPPED_SCHEMAS = ("audit", "information_schema", "pg_catalog")
 #: Tables written by `models/` rather than dbt: counted as the `segments` layer.
-SEGMENT_TABLES = ("marts.customer_segments", "marts.segment_history", "marts.segment_inputs")
+SEGMENT_TABLES = (
+    "marts.customer_segments",
+    "marts.segment_history",
+    "marts.segment_inputs",
+    "marts.customer_predictions",
+    "marts.prediction_history",
+    "marts.customer_predictive_segments",
+    "marts.customer_prediction_drivers",
+)
 #: Lineage columns that name files and runs, never a person.
 _LINEAGE = frozenset({"_source_file", "_run_id", "_reason"})
 

@@ -16,7 +16,7 @@ from models.prediction.snapshot import (
     future_outcomes,
     interpurchase_gaps,
 )
-from tests.models.prediction.synthetic import planted_histories, write_warehouse
+from bench.planted_histories import planted_histories, write_warehouse
 
 T0 = dt.date(2026, 1, 15)
 

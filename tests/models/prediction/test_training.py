@@ -18,7 +18,7 @@ from models.prediction.scoring import score_predictions
 from models.prediction.tables import DRIVERS_TABLE, HISTORY_TABLE, PREDICTIONS_TABLE, SEGMENTS_TABLE
 from models.prediction.training import default_config, train_predictions
 from models.registry import CHAMPION, alias_version, load_pipeline
-from tests.models.prediction.synthetic import planted_histories, write_warehouse
+from bench.planted_histories import planted_histories, write_warehouse
 
 DAY = "2026-06-30"
 
