@@ -18,6 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from bench.baselines import run_measured
+from bench.model_stages import (
+    init_model_store,
+    prediction_detail,
+    scoring_detail,
+    train_models,
+    train_prediction_models,
+)
 from bench.monitor import Stage, StageRecorder
 from cdp.pipeline import NIGHTLY
 from cdp.pipeline import Stage as PipelineStage
@@ -126,31 +133,6 @@ def _gate_detail(stage: Stage, result: dict[str, Any], rows_in: int | None) -> N
     }
 
 
-def _scoring_detail(stage: Stage, result: dict[str, Any]) -> None:
-    scored = result["scored"]
-    stage.rows_in = stage.rows_out = int(scored["rows"])
-    stage.detail = {
-        "model_version": scored["model_version"],
-        "stability_ari": scored["stability_ari"],
-        "segments": len(scored["segment_counts"]),
-        "trained": result["trained"] is not None,
-    }
-
-
-def _prediction_detail(stage: Stage, result: dict[str, Any]) -> None:
-    scored = result.get("scored")
-    if not scored:
-        stage.detail = {"skipped": result.get("skipped")}
-        return
-    stage.rows_in = stage.rows_out = int(scored["customers"])
-    stage.detail = {
-        "at_risk": scored["at_risk"],
-        "churn_model_version": scored["churn_model_version"],
-        "clv_model_version": scored["clv_model_version"],
-        "trained": result["trained"] is not None,
-    }
-
-
 def _measure_stage(
     recorder: StageRecorder,
     step: PipelineStage,
@@ -172,9 +154,9 @@ def _measure_stage(
         elif step.dbt_project:
             stage.rows_in = rows["total"]
         elif step.name == "segment_customers":
-            _scoring_detail(stage, result)
+            scoring_detail(stage, result)
         elif step.name == "predict_customers":
-            _prediction_detail(stage, result)
+            prediction_detail(stage, result)
     if step.dbt_project:
         _add_dbt_detail(recorder, stage, phase)
 
@@ -275,51 +257,6 @@ def _add_dbt_detail(recorder: StageRecorder, stage: Stage, phase: str) -> None:
                 detail={"sub_stage_of": "dbt build"},
             )
             recorder.add(sub)
-
-
-def init_model_store(recorder: StageRecorder) -> None:
-    """Create the MLflow store and experiment (a one-time schema migration on a new SQLite store)."""
-    from models.segmentation.registered_model import EXPERIMENT_NAME
-    from models.tracking import configure_mlflow
-
-    with recorder.measure("mlflow store init", "initial"):
-        configure_mlflow(EXPERIMENT_NAME)
-
-
-def train_models(recorder: StageRecorder, logical_date: str) -> dict[str, Any]:
-    """Model selection, MLflow logging and registration (the first night's `run_nightly` does the same)."""
-    from models.segmentation.training import train
-
-    with recorder.measure("training (selection)", "initial") as stage:
-        result = train(logical_date)
-        stage.rows_in = result.row_count
-        stage.detail = {
-            key: value
-            for key, value in result.summary().items()
-            if key in {"algorithm", "k", "silhouette", "model_version", "is_champion"}
-        }
-    return result.summary()
-
-
-def train_prediction_models(recorder: StageRecorder, logical_date: str) -> dict[str, Any] | None:
-    """Churn and lifetime-value training (the first night's `run_nightly_predictions` does the same)."""
-    from models.prediction.churn import InsufficientHistoryError
-    from models.prediction.training import train_predictions
-
-    with recorder.measure("training (churn + lifetime value)", "initial") as stage:
-        try:
-            result = train_predictions(logical_date)
-        except InsufficientHistoryError as exc:
-            stage.detail = {"skipped": str(exc)}
-            return None
-        stage.rows_in = result.churn.train_rows + result.churn.validation_rows
-        stage.detail = {
-            "churn_candidate": result.churn.chosen,
-            "churn_roc_auc": round(result.churn.metrics["roc_auc"], 4),
-            "clv_normalized_gini": round(result.value.metrics["normalized_gini"], 4),
-            "clv_fit_seconds": round(result.value.metrics.get("fit_seconds", float("nan")), 1),
-        }
-    return result.summary()
 
 
 def stop_spark() -> None:

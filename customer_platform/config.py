@@ -27,7 +27,7 @@ ENV_VARS: tuple[str, ...] = (
     "CDP_DEMO_END_DATE", "CDP_START_DATE", "CDP_SEED", "SPARK_MASTER", "SPARK_DRIVER_MEMORY",
     "SPARK_SHUFFLE_PARTITIONS", "CDP_SPARK_JAVA_OPTIONS", "CDP_SPARK_SUBMIT", "MLFLOW_TRACKING_URI",
     "MLFLOW_ARTIFACT_ROOT", "AIRFLOW_HOME", "DBT_PROFILES_DIR", "DBT_THREADS", "CDP_DBT_EXECUTION_MODE",
-    "CDP_DUCKDB_MEMORY_LIMIT",
+    "CDP_DUCKDB_MEMORY_LIMIT", "CDP_CHURN_HORIZON_DAYS", "CDP_AT_RISK_THRESHOLD",
 )  # fmt: skip
 
 #: JVM flags of the Spark driver and executors. Parallel GC suits batch jobs on few cores
@@ -169,7 +169,9 @@ class Settings:
         if not 7 <= self.churn_horizon_days <= 730:
             raise ValueError(f"CDP_CHURN_HORIZON_DAYS must be within 7..730, got {self.churn_horizon_days}")
         if not 0.0 < self.at_risk_threshold < 1.0:
-            raise ValueError(f"CDP_AT_RISK_THRESHOLD must be within 0..1 (exclusive), got {self.at_risk_threshold}")
+            raise ValueError(
+                f"CDP_AT_RISK_THRESHOLD must be within 0..1 (exclusive), got {self.at_risk_threshold}"
+            )
         if self.demo_customers <= 0:
             raise ValueError(f"CDP_DEMO_CUSTOMERS must be positive, got {self.demo_customers}")
         if self.dbt_execution_mode not in {"watcher", "local"}:

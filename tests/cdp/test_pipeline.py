@@ -118,7 +118,16 @@ def _recording_pipeline(calls: list[tuple]) -> tuple[pipeline.Stage, ...]:
         def once(ds, run_id):
             calls.append((stage.name, None, ds, run_id))
             return {
-                "scored": {"rows": 1, "model_version": "1", "stability_ari": None, "segment_counts": {}},
+                "scored": {
+                    "rows": 1,
+                    "model_version": "1",
+                    "stability_ari": None,
+                    "segment_counts": {},
+                    "customers": 1,
+                    "at_risk": 0,
+                    "churn_model_version": "1",
+                    "clv_model_version": "1",
+                },
                 "trained": None,
             }
 
@@ -162,7 +171,15 @@ def test_the_benchmark_times_every_stage_in_pipeline_order(monkeypatch):
     names = [s.name for s in recorder.stages]
     assert names == [f"ingest {s}" for s in active] + [s.label for s in NIGHTLY if not s.per_source]
     # The report's figures are found by these names (bench.report).
-    assert {"dbt build", "scoring + write-back", "silver gate", "marts gate"} <= set(names)
+    assert {
+        "dbt build",
+        "scoring + write-back",
+        "silver gate",
+        "marts gate",
+        "churn + lifetime value",
+    } <= set(names)
+    predictions = next(s for s in recorder.stages if s.name == "churn + lifetime value")
+    assert predictions.rows_out == 1 and predictions.detail["at_risk"] == 0
     dbt = next(s for s in recorder.stages if s.name == "dbt build")
     assert dbt.rows_in == 10 + rows, "dbt's input is every silver row so far"
 
