@@ -15,9 +15,7 @@ platform's published `clv_decile`. Exit code 2, one line, when an input is missi
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import sys
 import textwrap
 from pathlib import Path
@@ -26,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bench.scoring_cli import data_dir_parser, settings_for
 from models.prediction.evaluation import classification_metrics, lift_table, normalized_gini
 
 #: The only churn window the generator's future covers (`datagen.profiles.FUTURE_WINDOWS`).
@@ -271,18 +270,10 @@ def render_text(result: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Print the prediction quality of the configured (or given) data directory; exit 2 when it cannot."""
     prog = "python -m bench.prediction_quality"
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n")[0])
-    parser.add_argument("--data-dir", type=Path, help="CDP_DATA_DIR to score (default: the configured one)")
+    parser = data_dir_parser(prog, __doc__.split("\n")[0])
     parser.add_argument("--json", action="store_true", help="print JSON instead of the text report")
     args = parser.parse_args(argv)
-    if args.data_dir is not None:
-        # Everything under DIR: drop overrides that would point elsewhere.
-        os.environ["CDP_DATA_DIR"] = str(args.data_dir.resolve())
-        for name in ("CDP_LANDING_DIR", "CDP_WAREHOUSE_PATH"):
-            os.environ.pop(name, None)
-    from customer_platform.config import reload_settings
-
-    settings = reload_settings()
+    settings = settings_for(args.data_dir)
     try:
         figures = evaluate_predictions(
             settings.warehouse_path, settings.truth_dir, settings.churn_horizon_days

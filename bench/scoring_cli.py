@@ -13,19 +13,29 @@ from typing import Any
 Scorer = Callable[[Path, Path], dict[str, Any]]
 
 
-def score_data_dir(prog: str, description: str, scorer: Scorer, argv: list[str] | None = None) -> int:
-    """Parse `--data-dir`, run the scorer on that data directory's warehouse and truth, print JSON."""
+def data_dir_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """An argument parser with the scorers' `--data-dir` option."""
     parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("--data-dir", type=Path, help="CDP_DATA_DIR to score (default: the configured one)")
-    args = parser.parse_args(argv)
-    if args.data_dir is not None:
+    return parser
+
+
+def settings_for(data_dir: Path | None) -> Any:
+    """The configuration of `data_dir` (everything under it), or the configured one when None."""
+    if data_dir is not None:
         # Everything under DIR: drop overrides that would point elsewhere.
-        os.environ["CDP_DATA_DIR"] = str(args.data_dir.resolve())
+        os.environ["CDP_DATA_DIR"] = str(data_dir.resolve())
         for name in ("CDP_LANDING_DIR", "CDP_WAREHOUSE_PATH"):
             os.environ.pop(name, None)
     from customer_platform.config import reload_settings
 
-    settings = reload_settings()
+    return reload_settings()
+
+
+def score_data_dir(prog: str, description: str, scorer: Scorer, argv: list[str] | None = None) -> int:
+    """Parse `--data-dir`, run the scorer on that data directory's warehouse and truth, print JSON."""
+    args = data_dir_parser(prog, description).parse_args(argv)
+    settings = settings_for(args.data_dir)
     figures = scorer(settings.warehouse_path, settings.truth_dir)
     print(json.dumps({"warehouse": str(settings.warehouse_path), **figures}, indent=2))
     return 0
