@@ -20,7 +20,7 @@ TOP_DRIVERS = 3
 #: contributions along each row's own decision paths, `approximate=True`) replaces exact
 #: tree SHAP, whose cost grows with trees x leaves x depth^2 per row (5 ms a row for the
 #: random forest candidate on 2 cores).
-EXACT_SHAP_MAX_ROWS = 20_000
+EXACT_SHAP_MAX_ROWS = 5_000
 IMPORTANCE_ROWS = 20_000  # permutation importance on a seeded sample of the validation rows
 
 #: Plain-language names of the churn features (what a marketer reads next to a customer).
