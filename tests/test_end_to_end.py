@@ -151,6 +151,37 @@ def test_lakehouse_counts_reconcile_with_manifests(platform_run):
 
 
 @pytest.mark.slow
+def test_predictions_meet_the_demo_targets_and_cover_every_buyer(platform_run):
+    from mlflow import MlflowClient
+
+    data_dir, _, first = platform_run
+    client = MlflowClient(tracking_uri=f"sqlite:///{data_dir / 'mlflow' / 'mlflow.db'}")
+    churn = client.search_runs(
+        [client.get_experiment_by_name("customer_churn").experiment_id], "tags.job = 'train'"
+    )
+    value = client.search_runs(
+        [client.get_experiment_by_name("customer_clv").experiment_id], "tags.job = 'train'"
+    )
+    assert churn and value, "the first night trains both models"
+    assert churn[0].data.metrics["roc_auc"] >= 0.80, churn[0].data.metrics
+    assert value[0].data.metrics["normalized_gini"] >= 0.6, value[0].data.metrics
+    buyers, scored, at_risk_ok, lineage_missing, logical_date = _query(
+        data_dir,
+        "select (select count(distinct unified_customer_id) from marts.fct_orders where is_completed "
+        "and unified_customer_id is not null), count(*), bool_and(is_at_risk = (churn_probability > 0.70)), "
+        "count(*) filter (where churn_mlflow_run_id is null or clv_mlflow_run_id is null), "
+        "max(cast(logical_date as varchar)) from marts.customer_predictions",
+    )[0]
+    assert scored == buyers > 0 and at_risk_ok and lineage_missing == 0 and logical_date == LOGICAL_DATE
+    drivers = _query(
+        data_dir,
+        "select count(distinct unified_customer_id), max(driver_rank) from marts.customer_prediction_drivers",
+    )
+    assert drivers[0][0] > 0 and drivers[0][1] <= 3
+    assert "Predictions (churn risk and lifetime value):" in first.stdout
+
+
+@pytest.mark.slow
 def test_summary_is_printed_and_written(platform_run):
     data_dir, _, first = platform_run
     assert "Segments:" in first.stdout and "Where to look next:" in first.stdout
