@@ -6,7 +6,8 @@ Reads `marts.customer_segments` and `marts.customer_identity_map` (read-only) an
 generator's `_truth/identities.csv` and `_truth/persons.csv`. Each unified customer is
 mapped to the person who owns most of its source records (ties: the smallest person id),
 takes that person's archetype, and the adjusted Rand index between segment ids and
-archetypes is reported.
+archetypes is reported. A person whose planted dropout (`persons.csv` `dropout_date`) is
+`LAPSED_AFTER_DAYS` or more before the end date counts as `lapsing`: that is what they do.
 
 Which customers count:
 - `ari_known_buyers` (the headline): customers matched to a person that hold at least one
@@ -28,6 +29,10 @@ from typing import Any
 
 #: The identity source whose records are anonymous browser cookies.
 COOKIE_SOURCE = "web_events"
+#: A person whose planted dropout is at least this many days before the end date is scored as
+#: `lapsing`: the lapsing archetype's own definition (its persons stop 150 to 300 days before
+#: the end), so a champion who left a year ago is judged by what they do, not who they were.
+LAPSED_AFTER_DAYS = 150
 
 _CUSTOMERS_SQL = """
 with
@@ -50,7 +55,16 @@ truth as (
 ),
 
 persons as (
-    select person_id, archetype from read_csv(?, header = true, all_varchar = true)
+    -- A person who stopped buying long ago behaves as the lapsing archetype by the end date.
+    select
+        person_id,
+        case
+            when nullif(dropout_date, '') is not null
+                and cast(dropout_date as date) <= cast(? as date) - ?
+            then 'lapsing'
+            else archetype
+        end as archetype
+    from read_csv(?, header = true, all_varchar = true, union_by_name = true)
 ),
 
 records as (
@@ -122,9 +136,18 @@ def customer_archetypes(warehouse_path: Path | str, truth_dir: Path | str):
         raise FileNotFoundError(f"no ground truth at {missing}")
     con = duckdb.connect(str(warehouse_path), read_only=True)
     try:
-        return con.execute(_CUSTOMERS_SQL, [str(files[0]), str(files[1]), COOKIE_SOURCE]).df()
+        params = [str(files[0]), _end_date(Path(truth_dir)), LAPSED_AFTER_DAYS, str(files[1]), COOKIE_SOURCE]
+        return con.execute(_CUSTOMERS_SQL, params).df()
     finally:
         con.close()
+
+
+def _end_date(truth_dir: Path) -> str:
+    """The generator's end date (`planted.json`), the day planted behaviour is judged on."""
+    import json
+
+    planted = truth_dir / "planted.json"
+    return json.loads(planted.read_text(encoding="utf-8"))["end"] if planted.exists() else "9999-12-31"
 
 
 def _ari(truth, labels) -> float | None:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bench.planted_histories import planted_histories, write_warehouse
 from models.prediction.snapshot import (
     SNAPSHOT_FEATURES,
     btyd_summary,
@@ -16,7 +17,6 @@ from models.prediction.snapshot import (
     future_outcomes,
     interpurchase_gaps,
 )
-from bench.planted_histories import planted_histories, write_warehouse
 
 T0 = dt.date(2026, 1, 15)
 

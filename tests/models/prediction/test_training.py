@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
+from bench.planted_histories import planted_histories, write_warehouse
 from models.prediction.churn import labelled_snapshot, predict_churn
 from models.prediction.evaluation import is_monotone
 from models.prediction.registered_models import CHURN_MODEL, CLV_MODEL
@@ -18,7 +19,6 @@ from models.prediction.scoring import score_predictions
 from models.prediction.tables import DRIVERS_TABLE, HISTORY_TABLE, PREDICTIONS_TABLE, SEGMENTS_TABLE
 from models.prediction.training import default_config, train_predictions
 from models.registry import CHAMPION, alias_version, load_pipeline
-from bench.planted_histories import planted_histories, write_warehouse
 
 DAY = "2026-06-30"
 
