@@ -30,7 +30,11 @@ CANDIDATES = ("hist_gradient_boosting", "random_forest")
 
 
 class InsufficientHistoryError(LookupError):
-    """The warehouse's order history is too short for a time-split churn dataset."""
+    """Too little history to learn from: too short for a time split, or too few customers."""
+
+
+#: Customers needed in each class (churned, stayed) on the training dates to fit and calibrate.
+MIN_CUSTOMERS_PER_CLASS = 20
 
 
 @dataclass(frozen=True)
@@ -169,8 +173,12 @@ def fit_candidates(
     """Fit each candidate on `train`, score it on `validation`."""
     x_train, y_train = train[list(config.features)], train["churned"].to_numpy()
     x_valid, y_valid = validation[list(config.features)], validation["churned"].to_numpy()
-    if len(np.unique(y_train)) < 2:
-        raise InsufficientHistoryError("every training customer has the same churn label: nothing to learn")
+    counts = np.bincount(y_train.astype(int), minlength=2)
+    if counts.min() < MIN_CUSTOMERS_PER_CLASS:
+        raise InsufficientHistoryError(
+            f"churn needs {MIN_CUSTOMERS_PER_CLASS} customers who churned and {MIN_CUSTOMERS_PER_CLASS} who stayed "
+            f"on the training dates; found {counts[1]} and {counts[0]}"
+        )
     fitted = []
     for name in config.candidates:
         pipeline = build_candidate(name, seed, config.calibration_folds).fit(x_train, y_train)

@@ -21,11 +21,13 @@ import mlflow.pyfunc
 import numpy as np
 import pandas as pd
 
+from models.prediction.churn import InsufficientHistoryError
 from models.prediction.evaluation import normalized_gini, value_decile_table
 
 log = logging.getLogger(__name__)
 
 BTYD_INPUTS: tuple[str, ...] = ("frequency", "recency", "T", "monetary_value")
+MIN_REPEAT_BUYERS = 20
 ORDERS_DAYS = 90  # expected_orders_90d
 CLV_MONTHS = 12  # predicted_clv_12m
 OUTPUTS: tuple[str, ...] = ("p_alive", "expected_orders_90d", "expected_spend_per_order", "predicted_clv_12m")
@@ -80,8 +82,10 @@ def fit_value_models(summary: pd.DataFrame, seed: int) -> ValueParameters:
     beta_geo, gamma_gamma = _library()
     data = _with_ids(summary)
     repeaters = int((data["frequency"] > 0).sum())
-    if repeaters < 10:
-        raise ValueError(f"lifetime value needs 10 or more repeat buyers; found {repeaters}")
+    if repeaters < MIN_REPEAT_BUYERS:
+        raise InsufficientHistoryError(
+            f"lifetime value needs {MIN_REPEAT_BUYERS} or more repeat buyers; found {repeaters}"
+        )
     spenders = _spend_data(data)[data["monetary_value"].to_numpy() > 0].reset_index(drop=True)
     np.random.seed(seed)  # the optimiser starts from the model's initial point; seeded for repeatability
     with warnings.catch_warnings():

@@ -59,7 +59,7 @@ def predict_customers(
         summary = btyd_summary(con, logical_date)
     value = predict_value(parameters, summary).assign(**{KEY: summary[KEY].to_numpy()})
     frame = snapshot.merge(value, on=KEY, how="inner", validate="one_to_one")
-    probability = predict_churn(pipeline, frame, features)
+    probability = predict_churn(pipeline, frame, features) if len(frame) else np.zeros(0)
     predictions = pd.DataFrame(
         {
             KEY: frame[KEY],

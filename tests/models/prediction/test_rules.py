@@ -13,6 +13,7 @@ from models.prediction.churn import (
     ChurnConfig,
     InsufficientHistoryError,
     features_with_data,
+    fit_candidates,
     plan_observation_dates,
 )
 from models.prediction.evaluation import (
@@ -126,3 +127,11 @@ def test_churn_settings_are_checked_and_named(monkeypatch):
         reload_settings()
     monkeypatch.undo()
     reload_settings()
+
+
+def test_too_few_churners_to_learn_from_is_named_not_a_crash():
+    rng = np.random.default_rng(1)
+    train = pd.DataFrame({"recency_days": rng.random(60), "churned": [1] * 5 + [0] * 55})
+    config = ChurnConfig(features=("recency_days",))
+    with pytest.raises(InsufficientHistoryError, match="found 5 and 55"):
+        fit_candidates(train, train, config, seed=1)
