@@ -29,6 +29,18 @@ from typing import Any
 
 #: The identity source whose records are anonymous browser cookies.
 COOKIE_SOURCE = "web_events"
+# A person who stopped buying long ago behaves as the lapsing archetype by the end date; a
+# truth written before dropouts were planted has no `dropout_date` and keeps its archetypes.
+_PERSONS_WITH_DROPOUT = """select
+        person_id,
+        case
+            when nullif(dropout_date, '') is not null and cast(dropout_date as date) <= cast(? as date) - ?
+            then 'lapsing'
+            else archetype
+        end as archetype
+    from read_csv(?, header = true, all_varchar = true)"""
+_PERSONS = "select person_id, archetype from read_csv(?, header = true, all_varchar = true)"
+
 #: A person whose planted dropout is at least this many days before the end date is scored as
 #: `lapsing`: the lapsing archetype's own definition (its persons stop 150 to 300 days before
 #: the end), so a champion who left a year ago is judged by what they do, not who they were.
@@ -55,16 +67,7 @@ truth as (
 ),
 
 persons as (
-    -- A person who stopped buying long ago behaves as the lapsing archetype by the end date.
-    select
-        person_id,
-        case
-            when nullif(dropout_date, '') is not null
-                and cast(dropout_date as date) <= cast(? as date) - ?
-            then 'lapsing'
-            else archetype
-        end as archetype
-    from read_csv(?, header = true, all_varchar = true, union_by_name = true)
+    {persons}
 ),
 
 records as (
@@ -136,8 +139,20 @@ def customer_archetypes(warehouse_path: Path | str, truth_dir: Path | str):
         raise FileNotFoundError(f"no ground truth at {missing}")
     con = duckdb.connect(str(warehouse_path), read_only=True)
     try:
-        params = [str(files[0]), _end_date(Path(truth_dir)), LAPSED_AFTER_DAYS, str(files[1]), COOKIE_SOURCE]
-        return con.execute(_CUSTOMERS_SQL, params).df()
+        header = files[1].open(encoding="utf-8").readline().strip().split(",")
+        if "dropout_date" in header:
+            sql = _CUSTOMERS_SQL.replace("{persons}", _PERSONS_WITH_DROPOUT)
+            params = [
+                str(files[0]),
+                _end_date(Path(truth_dir)),
+                LAPSED_AFTER_DAYS,
+                str(files[1]),
+                COOKIE_SOURCE,
+            ]
+        else:
+            sql = _CUSTOMERS_SQL.replace("{persons}", _PERSONS)
+            params = [str(files[0]), str(files[1]), COOKIE_SOURCE]
+        return con.execute(sql, params).df()
     finally:
         con.close()
 

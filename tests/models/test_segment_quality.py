@@ -115,6 +115,19 @@ def test_main_prints_json_for_a_data_dir(tiny_data_dir, capsys, monkeypatch):
     assert printed["warehouse"].endswith("warehouse.duckdb")
 
 
+def test_a_person_who_left_long_before_the_end_counts_as_lapsing(tiny_data_dir):
+    truth = tiny_data_dir / "landing" / "_truth"
+    (truth / "planted.json").write_text(json.dumps({"end": "2026-06-30"}))
+    dropouts = {"PER1": "2025-12-01", "PER2": "2026-06-01", "PER4": ""}  # 211 days, 29 days, never
+    rows = "".join(f"{p},{a},x,{dropouts.get(p, '')}\n" for p, a in ARCHETYPES.items())
+    (truth / "persons.csv").write_text("person_id,archetype,first_name,dropout_date\n" + rows)
+    quality = segmentation_ari(tiny_data_dir / "warehouse" / "warehouse.duckdb", truth)
+    # U1 is PER1 (left 211 days before the end: lapsing); U2 and U6 are PER2 (left 29 days before: champion)
+    buyers = adjusted_rand_score(["lapsing", "champion", "window_shopper", "champion"], [0, 0, 1, 1])
+    assert quality["ari_known_buyers"] == pytest.approx(buyers, abs=1e-6)
+    assert quality["contingency"]["Regulars"] == {"champion": 1, "lapsing": 1, "window_shopper": 0}
+
+
 def test_missing_truth_is_a_named_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="ground truth"):
         segmentation_ari(tmp_path / "w.duckdb", tmp_path)
