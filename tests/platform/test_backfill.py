@@ -19,7 +19,16 @@ from datagen.generator import SOURCES
 HISTORY_DATE = "2026-06-01"
 WINDOW = ("2026-06-02", "2026-06-03", "2026-06-04")
 # Values that name the run or the wall clock, not the data.
-VOLATILE_COLUMNS = {"assigned_at", "mlflow_run_id", "_run_id", "_ingested_at", "run_id", "ingested_at"}
+VOLATILE_COLUMNS = {
+    "assigned_at",
+    "mlflow_run_id",
+    "churn_mlflow_run_id",
+    "clv_mlflow_run_id",
+    "_run_id",
+    "_ingested_at",
+    "run_id",
+    "ingested_at",
+}
 
 
 @pytest.fixture(scope="module")
