@@ -29,6 +29,11 @@ from models.registry import load_model_metadata, load_pipeline, load_python_mode
 from models.tracking import configure_mlflow
 from models.writeback import warehouse_reader
 
+#: Published precision: the last bits of a float differ between processes (the order of a
+#: parallel sum), and a re-run must write the same rows.
+PROBABILITY_DECIMALS = 6
+MONEY_DECIMALS = 2
+
 
 @dataclass(frozen=True)
 class PredictionScoreResult:
@@ -64,12 +69,12 @@ def predict_customers(
         {
             KEY: frame[KEY],
             "logical_date": logical_date,
-            "churn_probability": probability,
+            "churn_probability": probability.round(PROBABILITY_DECIMALS),
             "churn_risk_band": risk_band(probability, threshold),
             "is_at_risk": probability > threshold,
-            "p_alive": frame["p_alive"],
-            "expected_orders_90d": frame["expected_orders_90d"],
-            "predicted_clv_12m": frame["predicted_clv_12m"],
+            "p_alive": frame["p_alive"].round(PROBABILITY_DECIMALS),
+            "expected_orders_90d": frame["expected_orders_90d"].round(PROBABILITY_DECIMALS),
+            "predicted_clv_12m": frame["predicted_clv_12m"].round(MONEY_DECIMALS),
             "clv_decile": decile_of(frame["predicted_clv_12m"].to_numpy()),
             "churn_model_version": int(churn_version.version),
             "churn_mlflow_run_id": churn_version.run_id,
@@ -83,7 +88,11 @@ def predict_customers(
         churn_shap_values(pipeline, at_risk[features]) if len(at_risk) else np.zeros((0, len(features)))
     )
     drivers = top_drivers(at_risk, shap_values, features, frame[features].median())
-    drivers = drivers.assign(logical_date=logical_date, churn_model_version=int(churn_version.version))
+    drivers = drivers.assign(
+        logical_date=logical_date,
+        churn_model_version=int(churn_version.version),
+        shap_value=drivers["shap_value"].round(PROBABILITY_DECIMALS),
+    )
     return predictions, drivers
 
 
