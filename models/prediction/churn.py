@@ -46,7 +46,7 @@ class ChurnConfig:
     training_dates: int = 4  # observation dates before the validation date, `step_days` apart
     step_days: int = 30
     min_history_days: int = 60  # purchases needed before the earliest observation date
-    max_rows_per_date: int = 150_000  # seeded, stable sample per observation date above this
+    max_rows_per_date: int = 50_000  # seeded, stable sample per observation date above this
     candidates: tuple[str, ...] = CANDIDATES
     calibration_folds: int = 3
     extra: dict[str, object] = field(default_factory=dict)

@@ -104,38 +104,28 @@ def top_drivers(
     customers: rows aligned with `shap_values` (KEY and the features); typical: each feature's
     median over everyone scored, shown beside the customer's own value.
     """
-    n, k = shap_values.shape
+    n = shap_values.shape[0]
     order = np.argsort(-shap_values, axis=1, kind="stable")[:, :TOP_DRIVERS]
-    rows = []
-    ids = customers[KEY].to_numpy()
-    values = customers[features].to_numpy(dtype=float)
-    for i in range(n):
-        for rank, j in enumerate(order[i], start=1):
-            contribution = float(shap_values[i, j])
-            if contribution <= 0:
-                break  # only what raises the risk is a driver
-            feature = features[j]
-            rows.append(
-                {
-                    KEY: ids[i],
-                    "driver_rank": rank,
-                    "feature": feature,
-                    "driver_label": feature_label(feature),
-                    "feature_value": values[i, j],
-                    "typical_value": float(typical[feature]),
-                    "shap_value": contribution,
-                    "driver_text": f"{feature_label(feature)}: {_format(values[i, j])} "
-                    f"(typical {_format(float(typical[feature]))})",
-                }
-            )
-    columns = [
-        KEY,
-        "driver_rank",
-        "feature",
-        "driver_label",
-        "feature_value",
-        "typical_value",
-        "shap_value",
-        "driver_text",
-    ]
-    return pd.DataFrame(rows, columns=columns)
+    row = np.repeat(np.arange(n), order.shape[1])
+    column = order.ravel()
+    contribution = shap_values[row, column]
+    keep = contribution > 0  # only what raises the risk is a driver (ranks stay 1, 2, 3 in order)
+    row, column, contribution = row[keep], column[keep], contribution[keep]
+    names = np.asarray(features, dtype=object)[column]
+    values = customers[features].to_numpy(dtype=float)[row, column]
+    typical_values = typical[list(features)].to_numpy(dtype=float)[column]
+    labels = np.asarray([feature_label(f) for f in features], dtype=object)[column]
+    value_text = pd.Series(values).map(_format).to_numpy(dtype=object)
+    typical_text = np.asarray([_format(float(typical[f])) for f in features], dtype=object)[column]
+    return pd.DataFrame(
+        {
+            KEY: customers[KEY].to_numpy()[row],
+            "driver_rank": np.tile(np.arange(1, order.shape[1] + 1), n)[keep],
+            "feature": names,
+            "driver_label": labels,
+            "feature_value": values,
+            "typical_value": typical_values,
+            "shap_value": contribution,
+            "driver_text": labels + ": " + value_text + " (typical " + typical_text + ")",
+        }
+    )
