@@ -55,7 +55,7 @@ def chosen_model(results: dict[str, Any]) -> str:
 
 #: The worlds measure how well segmentation recovers the planted archetypes, so by default
 #: nobody drops out: a person who left months ago no longer behaves as their archetype. With
-#: the demo's dropout (`--dropout 1`) two archetypes scored ARI 0.59 and seven 0.58
+#: twice the demo's dropout (`--dropout 2`) two archetypes scored ARI 0.59 and seven 0.58
 #: (2026-12-06; leavers counted as lapsing, `bench.segment_quality`). The demo keeps its
 #: dropout: churn and lifetime value are measured on it.
 SEGMENTATION_DROPOUT = 0.0

@@ -187,8 +187,8 @@ def test_champions_churn_less_than_discount_hunters_in_the_demo(default_run):
 def test_planted_json_records_the_hazards_and_who_is_alive(default_run):
     root, _ = default_run
     doc = json.loads((root / "_truth" / "planted.json").read_text())["dropout"]
-    assert doc["rate_per_day"]["champion"] == pytest.approx(1 / 3000)
-    assert doc["rate_per_day"]["discount_hunter"] == pytest.approx(1 / 1000)
+    assert doc["rate_per_day"]["champion"] == pytest.approx(1 / 6000)
+    assert doc["rate_per_day"]["discount_hunter"] == pytest.approx(1 / 2000)
     alive = Counter(p["archetype"] for p in read_truth(root, "persons.csv") if p["alive_at_end"] == "1")
     assert doc["alive_at_end"] == {a: alive[a] for a in doc["rate_per_day"]}
     assert sum(doc["alive_at_end"].values()) < CUSTOMERS
