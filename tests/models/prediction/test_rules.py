@@ -23,7 +23,7 @@ from models.prediction.evaluation import (
     normalized_gini,
     value_decile_table,
 )
-from models.prediction.explain import feature_label, top_drivers
+from models.prediction.explain import feature_label, shap_method, top_drivers
 from models.prediction.promotion_rule import should_promote_churn, should_promote_value
 from models.prediction.tables import risk_band
 
@@ -135,3 +135,8 @@ def test_too_few_churners_to_learn_from_is_named_not_a_crash():
     config = ChurnConfig(features=("recency_days",))
     with pytest.raises(InsufficientHistoryError, match="found 5 and 55"):
         fit_candidates(train, train, config, seed=1)
+
+
+def test_exact_shap_within_its_budget_and_the_approximation_beyond():
+    assert shap_method(2_000, 1_856, 13) == "exact"  # gradient boosting on the demo
+    assert shap_method(600_000, 150_000, 10) == "approximate"  # a random forest on a million at risk
