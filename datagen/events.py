@@ -39,9 +39,11 @@ class WebEventSource:
         """Write day `d`'s clickstream, sessions in start-time order, chunk by chunk."""
         ctx, p = self.ctx, self.ctx.persons
         rng = ctx.rng("web_events", d)
-        # A customer who has left (dropout) no longer visits the shop either; anonymous visitors
-        # never buy, so they have no dropout.
-        active = (p.first_seen <= d) & ((d < p.dropout_day) | p.visitor)
+        # A customer who has left (the dropout hazard) no longer visits the shop either.
+        # Anonymous visitors never buy, so they have no dropout; the lapsing archetype keeps the
+        # rare visits it was planted with after its planted stop.
+        still_visits = (d < p.dropout_day) | p.visitor | (p.archetype == pf.LAPSING)
+        active = (p.first_seen <= d) & still_visits
         counts = rng.poisson(pf.SESSION_RATE[p.archetype] * p.web_mult * active)
         person = np.repeat(np.arange(p.n), counts)
         start = (ctx.base_secs + d * DAY) * 1000 + rng.integers(0, (DAY - 3600) * 1000, len(person))
