@@ -53,7 +53,7 @@ RETURN_FACTOR = _a(0.8, 1.5, 1.0, 0.8, 1.5, 1.2, 0.6)  # multiplies the return/c
 #: date (the demo's segmentation ARI against them fell from 0.82 to 0.65), and at twice these,
 #: with leavers still browsing, unlinkable cookie fragments weighed a larger share of every
 #: person's record pairs (identity recall on the demo 0.948). A person who has left stops
-#: visiting the shop too (`events.py`). At these rates: ARI 0.80, recall 0.955.
+#: visiting the shop too (`events.py`). At these rates: ARI 0.80, recall 0.953.
 DROPOUT_RATE = _a(1 / 6000, 1 / 2000, 0.0, 1 / 1600, 1 / 2800, 1 / 3600, 1 / 4800)
 #: Category mix, rows = archetypes, columns = vocab.CATEGORIES.
 CATEGORY_MIX = np.array(
