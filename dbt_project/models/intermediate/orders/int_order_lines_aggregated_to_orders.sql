@@ -20,9 +20,11 @@ orders as (
         min(ordered_at) as ordered_at,
         bool_or(is_cancelled) as is_cancelled,
         bool_or(is_returned) as is_returned,
-        sum(greatest(line_amount, 0)) as gross_amount,
-        sum(net_line_amount) as net_amount,
-        coalesce(sum(net_line_amount) filter (where is_rfm_line), 0) as merchandise_net_amount,
+        -- Exact decimal sums (line amounts carry 4 decimals): a float sum's order, which differs
+        -- between runs, must not decide how a total ending in 5 rounds to cents.
+        sum(cast(greatest(line_amount, 0) as decimal(38, 4))) as gross_amount,
+        sum(cast(net_line_amount as decimal(38, 4))) as net_amount,
+        coalesce(sum(cast(net_line_amount as decimal(38, 4))) filter (where is_rfm_line), 0) as merchandise_net_amount,
         coalesce(sum(quantity) filter (where quantity > 0), 0) as item_count,
         count(*) as line_count
     from order_lines
@@ -45,9 +47,9 @@ final as (
         -- returned in full, a till receipt that only returns goods, a cancellation invoice or
         -- an order of postage alone is not).
         not is_cancelled and merchandise_net_amount > 0 as is_completed,
-        round(gross_amount, 2) as gross_amount,
-        round(net_amount, 2) as net_amount,
-        round(merchandise_net_amount, 2) as merchandise_net_amount,
+        cast(round(gross_amount, 2) as double) as gross_amount,
+        cast(round(net_amount, 2) as double) as net_amount,
+        cast(round(merchandise_net_amount, 2) as double) as merchandise_net_amount,
         cast(item_count as integer) as item_count,
         cast(line_count as integer) as line_count
     from orders
