@@ -8,6 +8,19 @@ predict, so no customer row is stored with the registered model.
 
 Evaluation is calibration / holdout: fit on the summary as of V = L - horizon, predict the
 purchases and spend of (V, L], compare with what each customer did.
+
+Two candidates share one fit and differ in what tells them whether a customer is still there:
+- `btyd`: BG/NBD's P(alive) from frequency, recency and age alone.
+- `btyd_churn_evidence`: P(alive) re-weighted by the churn model's calibrated probability of a
+  purchase in the churn horizon H. BG/NBD factors P(a purchase in H) = P(alive) x P(a purchase
+  in H | alive); keeping BG/NBD's conditional part and taking P(a purchase in H) from the
+  classifier (which sees more of each customer's behaviour) gives
+  P(alive)' = min(1, P(alive) x (1 - churn) / (1 - P0(H))), P0 = BG/NBD's P(no purchase in H),
+  and scales expected purchases and value by P(alive)' / P(alive). Where the classifier agrees
+  with BG/NBD the two candidates coincide. A single BG/NBD population cannot tell a lapsed
+  customer from a slow one when the population mixes fast and slow buyers; the classifier,
+  trained on earlier dates' outcomes, can.
+The candidate with the lower holdout spend MAE is registered; both are logged.
 """
 
 from __future__ import annotations
@@ -31,6 +44,11 @@ MIN_REPEAT_BUYERS = 20
 ORDERS_DAYS = 90  # expected_orders_90d
 CLV_MONTHS = 12  # predicted_clv_12m
 OUTPUTS: tuple[str, ...] = ("p_alive", "expected_orders_90d", "expected_spend_per_order", "predicted_clv_12m")
+#: The input column of the churn-evidence candidate: the churn model's probability of no purchase in H.
+CHURN_INPUT = "churn_probability"
+PLAIN = "btyd"
+CHURN_EVIDENCE = "btyd_churn_evidence"
+VALUE_CANDIDATES: tuple[str, ...] = (PLAIN, CHURN_EVIDENCE)
 
 
 def _library():
@@ -65,10 +83,34 @@ def _map_parameters(model) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class ValueParameters:
-    """MAP parameters of the BG/NBD and Gamma-Gamma models."""
+    """MAP parameters of the BG/NBD and Gamma-Gamma models, and the candidate that uses them.
+
+    evidence_horizon_days: the churn horizon H of the `btyd_churn_evidence` candidate (0 for `btyd`).
+    """
 
     purchases: dict[str, float]
     spend: dict[str, float]
+    candidate: str = PLAIN
+    evidence_horizon_days: int = 0
+
+    def __post_init__(self) -> None:
+        if self.candidate not in VALUE_CANDIDATES:
+            raise ValueError(
+                f"unknown value candidate {self.candidate!r}; known: {', '.join(VALUE_CANDIDATES)}"
+            )
+        if self.candidate == CHURN_EVIDENCE and self.evidence_horizon_days <= 0:
+            raise ValueError(f"{CHURN_EVIDENCE} needs evidence_horizon_days > 0")
+
+    @property
+    def uses_churn(self) -> bool:
+        """Whether predictions need the churn model's probability (`CHURN_INPUT`)."""
+        return self.candidate == CHURN_EVIDENCE
+
+    def as_candidate(self, candidate: str, horizon_days: int) -> ValueParameters:
+        """The same fit as another candidate."""
+        return ValueParameters(
+            self.purchases, self.spend, candidate, horizon_days if candidate == CHURN_EVIDENCE else 0
+        )
 
     def as_metrics(self) -> dict[str, float]:
         """Parameters as MLflow metrics (`bgnbd_r`, `gamma_gamma_p`, ...)."""
@@ -104,17 +146,53 @@ def _restore(model_class, parameters: dict[str, float], data: pd.DataFrame):
     return model
 
 
+def alive_scale(p_alive: np.ndarray, p_no_purchase: np.ndarray, churn_probability: np.ndarray) -> np.ndarray:
+    """P(alive)' / P(alive) of the churn-evidence candidate; pure.
+
+    P(alive)' = min(1, P(alive) x (1 - churn) / (1 - P0)): BG/NBD's P(a purchase in H | alive)
+    kept, P(a purchase in H) taken from the churn model. 1 where the two agree; a customer
+    BG/NBD gives no chance of a purchase (P0 = 1) keeps BG/NBD's figures.
+    """
+    alive = np.asarray(p_alive, dtype=float)
+    buy_bg = 1.0 - np.asarray(p_no_purchase, dtype=float)
+    buy = 1.0 - np.clip(np.asarray(churn_probability, dtype=float), 0.0, 1.0)
+    if np.isnan(buy).any():
+        raise ValueError(f"{CHURN_INPUT} has missing values; every customer needs a churn probability")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        adjusted = np.minimum(1.0, alive * buy / buy_bg)
+        scale = np.where((buy_bg > 0) & (alive > 0), adjusted / alive, 1.0)
+    return scale
+
+
+def p_purchase_in(parameters: ValueParameters, summary: pd.DataFrame, days: int) -> np.ndarray:
+    """BG/NBD's probability of at least one purchase in the next `days`, per row of `summary`."""
+    beta_geo, _ = _library()
+    data = _with_ids(summary)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        purchases = _restore(beta_geo, parameters.purchases, data)
+        return 1.0 - np.asarray(purchases.expected_probability_no_purchase(data=data, t=days)).ravel()
+
+
 def predict_value(
-    parameters: ValueParameters, summary: pd.DataFrame, horizon_days: int = ORDERS_DAYS
+    parameters: ValueParameters,
+    summary: pd.DataFrame,
+    horizon_days: int = ORDERS_DAYS,
+    churn_probability: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """P(alive), expected purchases in `horizon_days`, expected spend per purchase and 12-month value.
 
-    Rows align with `summary`'s; the 12-month value is undiscounted.
+    Rows align with `summary`'s; the 12-month value is undiscounted. `churn_probability` (aligned
+    with `summary`) is required by the churn-evidence candidate and ignored by the plain one.
     """
     beta_geo, gamma_gamma = _library()
     data = _with_ids(summary)
     if data.empty:
         return pd.DataFrame(columns=list(OUTPUTS), dtype="float64")
+    if parameters.uses_churn and (churn_probability is None or len(churn_probability) != len(data)):
+        raise ValueError(
+            f"the {CHURN_EVIDENCE} value model needs {CHURN_INPUT} for each of the {len(data)} customers"
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         purchases = _restore(beta_geo, parameters.purchases, data)
@@ -128,27 +206,38 @@ def predict_value(
             discount_rate=0.0,
             time_unit="D",
         )
+        p_alive = np.asarray(purchases.expected_probability_alive(data=data)).ravel()
+        orders = np.asarray(purchases.expected_purchases(data=data, future_t=horizon_days)).ravel()
+        scale = np.ones(len(data))
+        if parameters.uses_churn:
+            p_none = np.asarray(
+                purchases.expected_probability_no_purchase(data=data, t=parameters.evidence_horizon_days)
+            ).ravel()
+            scale = alive_scale(p_alive, p_none, np.asarray(churn_probability, dtype=float))
         return pd.DataFrame(
             {
-                "p_alive": np.asarray(purchases.expected_probability_alive(data=data)).ravel(),
-                "expected_orders_90d": np.asarray(
-                    purchases.expected_purchases(data=data, future_t=horizon_days)
-                ).ravel(),
+                "p_alive": p_alive * scale,
+                "expected_orders_90d": orders * scale,
                 "expected_spend_per_order": per_order,
-                "predicted_clv_12m": np.asarray(value).ravel(),
+                "predicted_clv_12m": np.asarray(value).ravel() * scale,
             }
         )
 
 
 def holdout_evaluation(
-    parameters: ValueParameters, calibration: pd.DataFrame, outcomes: pd.DataFrame, horizon_days: int
+    parameters: ValueParameters,
+    calibration: pd.DataFrame,
+    outcomes: pd.DataFrame,
+    horizon_days: int,
+    churn_probability: np.ndarray | None = None,
 ) -> tuple[dict[str, float], pd.DataFrame, np.ndarray]:
     """Predicted against actual purchase days and spend in the holdout, per customer.
 
     calibration: the summary as of the holdout's start; outcomes: `future_outcomes` of the same
-    customers in the same order. Returns (metrics, decile table of spend, predicted spend).
+    customers in the same order; churn_probability: the churn model's, as of the holdout's start
+    (the churn-evidence candidate). Returns (metrics, decile table of spend, predicted spend).
     """
-    predicted = predict_value(parameters, calibration, horizon_days)
+    predicted = predict_value(parameters, calibration, horizon_days, churn_probability)
     spend = (predicted["expected_orders_90d"] * predicted["expected_spend_per_order"]).to_numpy()
     actual_spend = outcomes["future_spend"].to_numpy(dtype=float)
     actual_orders = outcomes["future_purchase_days"].to_numpy(dtype=float)
@@ -163,6 +252,7 @@ def holdout_evaluation(
         "spend_actual_total": float(actual_spend.sum()),
         "normalized_gini": normalized_gini(actual_spend, spend),
         "max_decile_relative_error": float(table["relative_error"].abs().max()),
+        "deciles_within_20pct": float((table["relative_error"].abs() <= 0.2).sum()),
     }
     return metrics, table, spend
 
@@ -173,20 +263,25 @@ def permutation_importance_value(
     actual_spend: np.ndarray,
     horizon_days: int,
     seed: int,
+    churn_probability: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Drop in holdout normalized Gini when each input is shuffled (global importance of the value model)."""
     rng = np.random.default_rng(seed)
+    frame = calibration[list(BTYD_INPUTS)].reset_index(drop=True)
+    if parameters.uses_churn:
+        frame = frame.assign(**{CHURN_INPUT: np.asarray(churn_probability, dtype=float)})
 
-    def gini(frame: pd.DataFrame) -> float:
-        p = predict_value(parameters, frame, horizon_days)
+    def gini(inputs: pd.DataFrame) -> float:
+        churn = inputs[CHURN_INPUT].to_numpy() if parameters.uses_churn else None
+        p = predict_value(parameters, inputs, horizon_days, churn)
         return normalized_gini(
             actual_spend, (p["expected_orders_90d"] * p["expected_spend_per_order"]).to_numpy()
         )
 
-    base = gini(calibration)
+    base = gini(frame)
     rows = []
-    for column in BTYD_INPUTS:
-        shuffled = calibration.copy()
+    for column in frame.columns:
+        shuffled = frame.copy()
         shuffled[column] = rng.permutation(shuffled[column].to_numpy())
         rows.append({"feature": column, "importance": base - gini(shuffled)})
     return pd.DataFrame(rows).sort_values("importance", ascending=False, ignore_index=True)
@@ -195,15 +290,27 @@ def permutation_importance_value(
 class CustomerValueModel(mlflow.pyfunc.PythonModel):
     """The registered lifetime-value model: BG/NBD + Gamma-Gamma MAP parameters; predicts `OUTPUTS`."""
 
-    def __init__(self, purchases: dict[str, float], spend: dict[str, float]) -> None:
-        self.purchases = dict(purchases)
-        self.spend = dict(spend)
+    def __init__(self, parameters: ValueParameters) -> None:
+        self.purchases = dict(parameters.purchases)
+        self.spend = dict(parameters.spend)
+        self.candidate = parameters.candidate
+        self.evidence_horizon_days = parameters.evidence_horizon_days
 
     @property
     def parameters(self) -> ValueParameters:
-        """The fitted parameters."""
-        return ValueParameters(self.purchases, self.spend)
+        """The fitted parameters (versions saved before candidates existed are `btyd`)."""
+        return ValueParameters(
+            self.purchases,
+            self.spend,
+            getattr(self, "candidate", PLAIN),
+            getattr(self, "evidence_horizon_days", 0),
+        )
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:  # noqa: ARG002
-        """Predictions for rows with the `BTYD_INPUTS` columns."""
-        return predict_value(self.parameters, pd.DataFrame(model_input))
+        """Predictions for rows with the `BTYD_INPUTS` columns (and `CHURN_INPUT` when the model uses it)."""
+        frame = pd.DataFrame(model_input)
+        parameters = self.parameters
+        if parameters.uses_churn and CHURN_INPUT not in frame:
+            raise ValueError(f"the {CHURN_EVIDENCE} value model needs a {CHURN_INPUT} column")
+        churn = frame[CHURN_INPUT].to_numpy(dtype=float) if parameters.uses_churn else None
+        return predict_value(parameters, frame, churn_probability=churn)

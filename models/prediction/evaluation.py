@@ -81,14 +81,23 @@ def normalized_gini(actual: np.ndarray, predicted: np.ndarray) -> float:
 
 
 def value_decile_table(actual: np.ndarray, predicted: np.ndarray) -> pd.DataFrame:
-    """Per predicted-value decile: customers, mean predicted, mean actual and their relative error."""
+    """Per predicted-value decile: customers, mean predicted, mean actual and their relative error.
+
+    `actual_standard_error` is the standard error of the decile's mean actual (sd / sqrt(n)): how
+    far a perfect model's decile could land from it by chance alone. A decile whose mean predicted
+    and mean actual are both zero has relative error 0.
+    """
     frame = pd.DataFrame({"decile": decile_of(predicted), "predicted": predicted, "actual": actual})
     table = frame.groupby("decile").agg(
-        customers=("actual", "size"), predicted=("predicted", "mean"), actual=("actual", "mean")
+        customers=("actual", "size"),
+        predicted=("predicted", "mean"),
+        actual=("actual", "mean"),
+        actual_sd=("actual", "std"),
     )
-    table["relative_error"] = (table["predicted"] - table["actual"]) / table["actual"].where(
-        table["actual"] != 0
-    )
+    table["actual_standard_error"] = table.pop("actual_sd").fillna(0.0) / np.sqrt(table["customers"])
+    error = (table["predicted"] - table["actual"]) / table["actual"].where(table["actual"] != 0)
+    both_zero = (table["predicted"] == 0) & (table["actual"] == 0)
+    table["relative_error"] = error.mask(both_zero, 0.0)
     return table.reset_index()
 
 

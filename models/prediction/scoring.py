@@ -2,7 +2,7 @@
 
 Churn probability (`customer_churn@champion`) on the features as of the logical date; P(alive),
 expected purchases in 90 days and the 12-month value (`customer_clv@champion`) on the BTYD
-summary as of the same date; At-Risk above `CDP_AT_RISK_THRESHOLD`; value tiers by CLV decile;
+summary as of the same date (and, for the churn-evidence candidate, that churn probability); At-Risk above `CDP_AT_RISK_THRESHOLD`; value tiers by CLV decile;
 the three strongest drivers of every At-Risk customer. Aliases are resolved to versions first,
 so a promotion mid-run cannot mix models. Re-running a date rewrites the same rows.
 """
@@ -19,7 +19,7 @@ import pandas as pd
 from customer_platform.config import get_settings
 from models.features import parse_logical_date
 from models.prediction.churn import predict_churn
-from models.prediction.clv import predict_value
+from models.prediction.clv import BTYD_INPUTS, predict_value
 from models.prediction.evaluation import decile_of
 from models.prediction.explain import churn_shap_values, top_drivers
 from models.prediction.registered_models import CHURN_CHAMPION_URI, CHURN_EXPERIMENT, CLV_CHAMPION_URI
@@ -62,9 +62,10 @@ def predict_customers(
     with warehouse_reader() as con:
         snapshot = customer_snapshot(con, logical_date)
         summary = btyd_summary(con, logical_date)
-    value = predict_value(parameters, summary).assign(**{KEY: summary[KEY].to_numpy()})
-    frame = snapshot.merge(value, on=KEY, how="inner", validate="one_to_one")
+    frame = snapshot.merge(summary[[KEY, *BTYD_INPUTS]], on=KEY, how="inner", validate="one_to_one")
     probability = predict_churn(pipeline, frame, features) if len(frame) else np.zeros(0)
+    value = predict_value(parameters, frame, churn_probability=probability)
+    frame = pd.concat([frame, value.set_index(frame.index)], axis=1)
     predictions = pd.DataFrame(
         {
             KEY: frame[KEY],

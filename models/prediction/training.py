@@ -83,5 +83,5 @@ def train_predictions(
         churn = train_churn(con, plan, config, settings.seed, promote, facts)
         with mlflow.start_run(run_id=churn.run_id):
             mlflow.log_metrics({f"interpurchase_gap_{k}": v for k, v in gaps.items() if v == v})
-        value = train_value(con, plan, config.horizon_days, settings.seed, promote)
+        value = train_value(con, plan, config.horizon_days, settings.seed, promote, churn.model_version)
     return PredictionTrainResult(day.isoformat(), churn, value, gaps)

@@ -16,6 +16,7 @@ from models.prediction.churn import (
     fit_candidates,
     plan_observation_dates,
 )
+from models.prediction.clv import CHURN_EVIDENCE, PLAIN, ValueParameters, alive_scale
 from models.prediction.evaluation import (
     decile_of,
     is_monotone,
@@ -140,3 +141,33 @@ def test_too_few_churners_to_learn_from_is_named_not_a_crash():
 def test_exact_shap_within_its_budget_and_the_approximation_beyond():
     assert shap_method(2_000, 1_856, 13) == "exact"  # gradient boosting on the demo
     assert shap_method(600_000, 150_000, 10) == "approximate"  # a random forest on a million at risk
+
+
+def test_churn_evidence_keeps_btyd_where_they_agree_and_never_exceeds_certainty():
+    p_alive = np.array([0.9, 0.5, 0.2, 0.8, 0.6])
+    p_none = np.array([0.3, 0.7, 0.9, 1.0, 0.5])
+    assert alive_scale(p_alive, p_none, p_none) == pytest.approx(np.ones(5))
+    surer_gone = alive_scale(p_alive, p_none, np.clip(p_none + 0.1, 0, 1))
+    assert (surer_gone[:3] < 1).all() and surer_gone[3] == 1.0  # BG/NBD's P0 = 1: its figures kept
+    assert (p_alive * alive_scale(p_alive, p_none, np.zeros(5)) <= 1.0).all()
+    assert alive_scale(p_alive, p_none, np.ones(5))[:3] == pytest.approx(np.zeros(3))
+    with pytest.raises(ValueError, match="churn_probability"):
+        alive_scale(p_alive, p_none, np.array([0.1, np.nan, 0.2, 0.3, 0.4]))
+
+
+def test_value_parameters_name_a_bad_candidate():
+    with pytest.raises(ValueError, match="unknown value candidate 'pareto'"):
+        ValueParameters({}, {}, "pareto")
+    with pytest.raises(ValueError, match="evidence_horizon_days"):
+        ValueParameters({}, {}, CHURN_EVIDENCE)
+    assert not ValueParameters({}, {}).uses_churn and ValueParameters({}, {}).candidate == PLAIN
+
+
+def test_value_deciles_carry_the_standard_error_and_agree_on_zero():
+    predicted = np.r_[np.zeros(10), np.arange(1, 91, dtype=float)]
+    actual = np.r_[np.zeros(10), np.arange(1, 91, dtype=float) * 1.1]
+    table = value_decile_table(actual, predicted).set_index("decile")
+    assert table.loc[1, "relative_error"] == 0.0  # nothing predicted, nothing spent
+    assert table.loc[10, "relative_error"] == pytest.approx(1 / 1.1 - 1)
+    expected_se = np.std(actual[90:], ddof=1) / np.sqrt(10)
+    assert table.loc[10, "actual_standard_error"] == pytest.approx(expected_se)

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import replace
 
 import duckdb
+import mlflow
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,12 +14,14 @@ from mlflow import MlflowClient
 
 from bench.planted_histories import planted_histories, write_warehouse
 from models.prediction.churn import labelled_snapshot, predict_churn
+from models.prediction.clv import CHURN_EVIDENCE, PLAIN, VALUE_CANDIDATES, p_purchase_in, predict_value
 from models.prediction.evaluation import is_monotone
 from models.prediction.registered_models import CHURN_MODEL, CLV_MODEL
 from models.prediction.scoring import score_predictions
 from models.prediction.tables import DRIVERS_TABLE, HISTORY_TABLE, PREDICTIONS_TABLE, SEGMENTS_TABLE
 from models.prediction.training import default_config, train_predictions
-from models.registry import CHAMPION, alias_version, load_pipeline
+from models.prediction.snapshot import btyd_summary
+from models.registry import CHAMPION, alias_version, load_pipeline, load_python_model
 
 DAY = "2026-06-30"
 
@@ -66,12 +69,48 @@ def test_the_mlflow_runs_carry_parameters_metrics_and_artifacts(trained):
     assert {"normalized_gini", "spend_mae", "orders_mae", "bgnbd_r", "gamma_gamma_q"} <= set(
         value.data.metrics
     )
+    assert {"chosen_candidate", "selection_rule", "churn_model_version"} <= set(value.data.params)
+    assert value.data.params["churn_model_version"] == trained.churn.model_version
     value_files = {f.path for f in client.list_artifacts(trained.value.run_id, "report")}
     assert {
         "report/value_deciles.png",
         "report/value_deciles.csv",
         "report/permutation_importance.csv",
+        "report/candidates.csv",
     } <= value_files
+
+
+def test_both_value_candidates_are_scored_and_the_lower_holdout_mae_is_registered(trained):
+    run = MlflowClient().get_run(trained.value.run_id)
+    path = mlflow.artifacts.download_artifacts(run_id=trained.value.run_id, artifact_path="report/candidates.csv")
+    candidates = pd.read_csv(path).set_index("candidate")
+    assert set(candidates.index) == set(VALUE_CANDIDATES)
+    best = candidates["spend_mae"].idxmin()
+    assert run.data.params["chosen_candidate"] == best == trained.value.candidate
+    assert candidates.loc[best, "chosen"]
+    model = load_python_model(alias_version(CHAMPION, CLV_MODEL))
+    assert model.parameters.candidate == best
+    inputs = pd.DataFrame({"frequency": [3.0], "recency": [60.0], "T": [200.0], "monetary_value": [40.0]})
+    if model.parameters.uses_churn:
+        with pytest.raises(ValueError, match="churn_probability"):
+            model.predict(None, inputs)
+        assert model.predict(None, inputs.assign(churn_probability=[0.5]))["p_alive"].between(0, 1).all()
+    else:
+        assert model.predict(None, inputs)["p_alive"].between(0, 1).all()
+
+
+def test_the_churn_evidence_candidate_equals_btyd_where_the_churn_model_agrees(trained, module_settings):
+    with _warehouse(module_settings) as con:
+        summary = btyd_summary(con, DAY)
+    fitted = load_python_model(alias_version(CHAMPION, CLV_MODEL)).parameters
+    plain = predict_value(fitted.as_candidate(PLAIN, 90), summary)
+    evidence = fitted.as_candidate(CHURN_EVIDENCE, 90)
+    agreeing = 1.0 - p_purchase_in(fitted, summary, 90)
+    pd.testing.assert_frame_equal(predict_value(evidence, summary, churn_probability=agreeing), plain)
+    surer = predict_value(evidence, summary, churn_probability=np.clip(agreeing + 0.2, 0, 1))
+    assert (surer["predicted_clv_12m"] <= plain["predicted_clv_12m"] + 1e-9).all()
+    assert (surer["p_alive"] <= plain["p_alive"] + 1e-9).all()
+    assert (surer["expected_spend_per_order"] == plain["expected_spend_per_order"]).all()
 
 
 def test_calibrated_churn_probabilities_rise_with_the_observed_rate(trained, module_settings):
