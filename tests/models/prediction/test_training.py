@@ -18,9 +18,9 @@ from models.prediction.clv import CHURN_EVIDENCE, PLAIN, VALUE_CANDIDATES, p_pur
 from models.prediction.evaluation import is_monotone
 from models.prediction.registered_models import CHURN_MODEL, CLV_MODEL
 from models.prediction.scoring import score_predictions
+from models.prediction.snapshot import btyd_summary
 from models.prediction.tables import DRIVERS_TABLE, HISTORY_TABLE, PREDICTIONS_TABLE, SEGMENTS_TABLE
 from models.prediction.training import default_config, train_predictions
-from models.prediction.snapshot import btyd_summary
 from models.registry import CHAMPION, alias_version, load_pipeline, load_python_model
 
 DAY = "2026-06-30"
@@ -82,7 +82,9 @@ def test_the_mlflow_runs_carry_parameters_metrics_and_artifacts(trained):
 
 def test_both_value_candidates_are_scored_and_the_lower_holdout_mae_is_registered(trained):
     run = MlflowClient().get_run(trained.value.run_id)
-    path = mlflow.artifacts.download_artifacts(run_id=trained.value.run_id, artifact_path="report/candidates.csv")
+    path = mlflow.artifacts.download_artifacts(
+        run_id=trained.value.run_id, artifact_path="report/candidates.csv"
+    )
     candidates = pd.read_csv(path).set_index("candidate")
     assert set(candidates.index) == set(VALUE_CANDIDATES)
     best = candidates["spend_mae"].idxmin()
