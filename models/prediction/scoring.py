@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from customer_platform.config import get_settings
+from customer_platform.warehouse_tables import warehouse_reader
 from models.features import parse_logical_date
 from models.prediction.churn import predict_churn
 from models.prediction.clv import BTYD_INPUTS, predict_value
@@ -27,7 +28,6 @@ from models.prediction.snapshot import KEY, btyd_summary, customer_snapshot
 from models.prediction.tables import risk_band, write_predictions
 from models.registry import load_model_metadata, load_pipeline, load_python_model, resolve_model_version
 from models.tracking import configure_mlflow
-from models.writeback import warehouse_reader
 
 #: Published precision: the last bits of a float differ between processes (the order of a
 #: parallel sum), and a re-run must write the same rows.

@@ -15,8 +15,14 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from customer_platform.warehouse_tables import (
+    column_ddl,
+    ensure_table,
+    replace_rows,
+    table_exists,
+    warehouse_transaction,
+)
 from models.prediction.snapshot import KEY
-from models.writeback import column_ddl, ensure_table, replace_rows, table_exists, warehouse_transaction
 
 PREDICTIONS_TABLE = "marts.customer_predictions"
 HISTORY_TABLE = "marts.prediction_history"

@@ -15,6 +15,7 @@ from typing import Any
 import mlflow
 
 from customer_platform.config import get_settings
+from customer_platform.warehouse_tables import warehouse_reader
 from models.features import parse_logical_date
 from models.prediction.churn import ChurnConfig, first_purchase, plan_observation_dates
 from models.prediction.churn_training import ChurnTrainResult, train_churn
@@ -22,7 +23,6 @@ from models.prediction.registered_models import CHURN_EXPERIMENT, churn_features
 from models.prediction.snapshot import interpurchase_gaps
 from models.prediction.value_training import ValueTrainResult, train_value
 from models.tracking import configure_mlflow
-from models.writeback import warehouse_reader
 
 log = logging.getLogger(__name__)
 #: Below this share of purchase gaps inside the horizon, training warns that the horizon is short.

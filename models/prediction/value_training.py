@@ -33,13 +33,12 @@ from models.prediction.clv import (
     CustomerValueModel,
     ValueParameters,
     fit_value_models,
-    holdout_evaluation,
-    permutation_importance_value,
 )
 from models.prediction.evaluation import plot_value_deciles
 from models.prediction.promotion_rule import should_promote_value
 from models.prediction.registered_models import CHURN_MODEL, CLV_EXPERIMENT, CLV_MODEL, CLV_PACKAGES
 from models.prediction.snapshot import KEY, btyd_summary, customer_snapshot, future_outcomes
+from models.prediction.value_evaluation import holdout_evaluation, permutation_importance_value
 from models.promotion import apply_promotion, decide_promotion
 from models.registry import (
     CHAMPION,

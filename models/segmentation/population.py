@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from customer_platform.warehouse_tables import table_exists, warehouse_reader
 from models.features import KEY_COLUMN
-from models.writeback import table_exists, warehouse_reader
 
 LIFECYCLE_TABLE = "marts.customer_lifecycle"
 #: Orders in the feature window a customer needs to be clustered.

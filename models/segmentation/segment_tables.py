@@ -16,19 +16,17 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from models.features import KEY_COLUMN
-from models.segmentation.population import ML_KIND
-from models.writeback import (
-    LINEAGE_COLUMNS,
-    ModelLineage,
+from customer_platform.warehouse_tables import (
     ensure_table,
     replace_rows,
     replace_table,
-    stage_rows,
     table_exists,
     warehouse_reader,
     warehouse_transaction,
 )
+from models.features import KEY_COLUMN
+from models.segmentation.population import ML_KIND
+from models.writeback import LINEAGE_COLUMNS, ModelLineage, stage_rows
 
 SEGMENTS_TABLE = "marts.customer_segments"
 HISTORY_TABLE = "marts.segment_history"
