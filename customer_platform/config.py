@@ -27,7 +27,8 @@ ENV_VARS: tuple[str, ...] = (
     "CDP_DEMO_END_DATE", "CDP_START_DATE", "CDP_SEED", "SPARK_MASTER", "SPARK_DRIVER_MEMORY",
     "SPARK_SHUFFLE_PARTITIONS", "CDP_SPARK_JAVA_OPTIONS", "CDP_SPARK_SUBMIT", "MLFLOW_TRACKING_URI",
     "MLFLOW_ARTIFACT_ROOT", "AIRFLOW_HOME", "DBT_PROFILES_DIR", "DBT_THREADS", "CDP_DBT_EXECUTION_MODE",
-    "CDP_DUCKDB_MEMORY_LIMIT", "CDP_CHURN_HORIZON_DAYS", "CDP_AT_RISK_THRESHOLD",
+    "CDP_DUCKDB_MEMORY_LIMIT", "CDP_CHURN_HORIZON_DAYS", "CDP_AT_RISK_THRESHOLD", "CDP_AUDIENCES_DIR",
+    "CDP_ACTION_RULES_DIR", "CDP_EXPORTS_DIR",
 )  # fmt: skip
 
 #: JVM flags of the Spark driver and executors. Parallel GC suits batch jobs on few cores
@@ -107,6 +108,10 @@ class Settings:
     churn_horizon_days: int
     #: Churn probability above which a customer is At-Risk.
     at_risk_threshold: float
+    #: Audience files (`*.yml`), next-best-action rule files, and where exports are written.
+    audiences_dir: Path
+    action_rules_dir: Path
+    exports_dir: Path
     default_logical_date: str
     demo_customers: int
     demo_start_date: str
@@ -150,6 +155,13 @@ class Settings:
             rfm_window_days=_env_int("CDP_RFM_WINDOW_DAYS", 365),
             churn_horizon_days=_env_int("CDP_CHURN_HORIZON_DAYS", 90),
             at_risk_threshold=_env_float("CDP_AT_RISK_THRESHOLD", 0.70),
+            audiences_dir=Path(
+                _env("CDP_AUDIENCES_DIR", str(REPO_ROOT / "activation" / "audiences"))
+            ).resolve(),
+            action_rules_dir=Path(
+                _env("CDP_ACTION_RULES_DIR", str(REPO_ROOT / "activation" / "rules"))
+            ).resolve(),
+            exports_dir=Path(_env("CDP_EXPORTS_DIR", str(data_dir / "exports"))).resolve(),
             default_logical_date=_env("CDP_DEFAULT_LOGICAL_DATE", "2026-06-30"),
             demo_customers=_env_int("CDP_DEMO_CUSTOMERS", 5000),
             demo_start_date=demo_start_date,
@@ -245,6 +257,10 @@ class Settings:
         return self.data_dir / "runs"
 
     @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
+
+    @property
     def data_docs_dir(self) -> Path:
         return self.dq_dir / "data_docs"
 
@@ -263,6 +279,9 @@ class Settings:
             "CDP_RFM_WINDOW_DAYS": str(self.rfm_window_days),
             "CDP_CHURN_HORIZON_DAYS": str(self.churn_horizon_days),
             "CDP_AT_RISK_THRESHOLD": str(self.at_risk_threshold),
+            "CDP_AUDIENCES_DIR": str(self.audiences_dir),
+            "CDP_ACTION_RULES_DIR": str(self.action_rules_dir),
+            "CDP_EXPORTS_DIR": str(self.exports_dir),
             "CDP_START_DATE": self.start_date,
             "SPARK_MASTER": self.spark_master,
             "SPARK_DRIVER_MEMORY": self.spark_driver_memory,

@@ -25,7 +25,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 FOUNDATION = "customer_platform"
-STAGES = ("spark_jobs", "expectations", "models", "privacy")
+STAGES = ("spark_jobs", "expectations", "models", "privacy", "activation")
 #: Tools beside the pipeline: the synthetic-data generator and the benchmark harness.
 TOOLS = ("datagen", "bench")
 ROOF = "cdp"
@@ -50,7 +50,9 @@ ALLOWED_STAGE_IMPORTS: dict[tuple[str, str], str] = {}
 
 MAX_LINES = 300
 #: Modules allowed over MAX_LINES: module name -> reason. Empty: nothing is exempt.
-SIZE_EXEMPTIONS: dict[str, str] = {}
+SIZE_EXEMPTIONS: dict[str, str] = {
+    "customer_platform.config": "the one configuration module: every setting, its default and check",
+}
 
 
 @dataclass(frozen=True)
