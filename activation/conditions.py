@@ -126,3 +126,18 @@ def compile_rule(rule: Any, catalog: Catalog) -> Compiled:
     used: list[str] = []
     sql, params = _node(rule, catalog, "rule", 0, used)
     return Compiled(f"coalesce({sql}, false)", tuple(params), tuple(dict.fromkeys(used)))
+
+
+def referenced_columns(rule: Any) -> set[str]:
+    """The column names a rule mentions, without checking them (to explain a skip before compiling)."""
+    if isinstance(rule, dict):
+        found: set[str] = set()
+        for key, body in rule.items():
+            if key in ("all", "any") and isinstance(body, list):
+                found |= set().union(*(referenced_columns(child) for child in body)) if body else set()
+            elif key == "not":
+                found |= referenced_columns(body)
+            else:
+                found.add(str(key))
+        return found
+    return set()

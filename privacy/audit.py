@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from customer_platform.config import get_settings
+from customer_platform.suppression import read_suppression_entries
 from customer_platform.warehouse import release_dbt_connections
 from privacy.columns import identity_column_names
 from privacy.targets import ErasureTargets
@@ -50,16 +51,6 @@ def append_to_suppression_list(targets: ErasureTargets) -> int:
         writer.writerows(rows)
     os.replace(tmp, path)  # readers see the old list or the new one, never half of it
     return len(wanted)
-
-
-def read_suppression_entries(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    """The suppression list's header and lines (column -> value); empty when there is none."""
-    if not path.is_file() or path.stat().st_size == 0:
-        return [], []
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        rows = [{k.strip(): (v or "").strip() for k, v in row.items() if k} for row in reader]
-        return [h.strip() for h in reader.fieldnames or [] if h.strip()], rows
 
 
 def suppressed_targets(path: Path | None = None) -> ErasureTargets:

@@ -1,0 +1,109 @@
+"""Export files: what each channel's destination receives, written per audience and date with a manifest.
+
+Only treatment members are exported (never the holdout). Contact data comes from the `pii`
+schema only:
+- email: `unified_customer_id`, `email`, `first_name`;
+- sms: `unified_customer_id`, `phone`, `first_name`;
+- ads: `email_sha256`, `phone_sha256`: SHA-256 match keys of the normalised identifiers
+  (email trimmed and lower-cased; phone in E.164 with its `+`), the form ads platforms'
+  customer-match uploads take. No raw identifier or platform id leaves for ads.
+
+Files: `<CDP_EXPORTS_DIR>/<audience>/<date>/members.csv`, `members.parquet` and
+`manifest.json` (audience, version, channel, rows, columns, each file's SHA-256; no personal
+data), written to a temporary folder then renamed, so a reader sees the old export or the new
+one. Re-running a date writes identical files. One audit line per export
+(`<CDP_EXPORTS_DIR>/_audit/exports.jsonl`): counts only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from activation.catalog import KEY
+
+CONTACTS = "pii.customer_contacts"
+EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "email": (KEY, "email", "first_name"),
+    "sms": (KEY, "phone", "first_name"),
+    "ads": ("email_sha256", "phone_sha256"),
+}
+_CONTACT_SQL: dict[str, str] = {
+    "email": f"select m.{KEY}, c.email, c.first_name",
+    "sms": f"select m.{KEY}, c.phone, c.first_name",
+    "ads": "select case when c.email is not null then sha256(lower(trim(c.email))) end as email_sha256, "
+    "case when c.phone is not null then sha256(trim(c.phone)) end as phone_sha256",
+}
+AUDIT_FILE = Path("_audit") / "exports.jsonl"
+
+
+def contact_rows(con: duckdb.DuckDBPyConnection, customers: pd.Series, channel: str) -> pd.DataFrame:
+    """`unified_customer_id` and the `channel` columns of `customers` from the `pii` schema, in id order."""
+    con.register("export_members", pd.DataFrame({KEY: customers.to_numpy()}))
+    try:
+        select = _CONTACT_SQL[channel]
+        if channel == "ads":
+            select = select.replace("select ", f"select m.{KEY}, ", 1)
+        return con.execute(
+            f"{select} from export_members as m join {CONTACTS} as c using ({KEY}) order by m.{KEY}"
+        ).df()
+    finally:
+        con.unregister("export_members")
+
+
+def export_rows(con: duckdb.DuckDBPyConnection, members: pd.DataFrame, channel: str) -> pd.DataFrame:
+    """The rows a `channel` file receives for `members`: treatment only, `EXPORT_COLUMNS`, stable order."""
+    treatment = members.loc[~members["is_holdout"].astype(bool), KEY]
+    return contact_rows(con, treatment, channel)[list(EXPORT_COLUMNS[channel])]
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_export_files(
+    root: Path, audience: str, version: str, channel: str, day: dt.date, rows: pd.DataFrame
+) -> dict[str, Any]:
+    """Write CSV, Parquet and manifest for one audience and date; returns the manifest."""
+    final = root / audience / day.isoformat()
+    staging = root / audience / f".{day.isoformat()}.{os.getpid()}.tmp"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    rows.to_csv(staging / "members.csv", index=False, lineterminator="\n")
+    rows.to_parquet(staging / "members.parquet", index=False)
+    manifest = {
+        "audience": audience,
+        "audience_version": version,
+        "channel": channel,
+        "logical_date": day.isoformat(),
+        "rows": len(rows),
+        "columns": list(rows.columns),
+        "files": {name: {"sha256": _sha256(staging / name), "bytes": (staging / name).stat().st_size}
+                  for name in ("members.csv", "members.parquet")},
+    }  # fmt: skip
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    if final.exists():
+        old = final.with_name(f".{day.isoformat()}.{os.getpid()}.old")
+        final.rename(old)
+        staging.rename(final)
+        shutil.rmtree(old)
+    else:
+        staging.rename(final)
+    return manifest
+
+
+def append_audit(root: Path, record: dict[str, Any]) -> None:
+    """Append one export's audit line (counts, names, dates; never personal data)."""
+    path = root / AUDIT_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = {"at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), **record}
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(line, sort_keys=True) + "\n")
