@@ -8,6 +8,8 @@
 3. writes each file destination's export and syncs each webhook (`activation.exports`,
    `activation.webhook`), one audit line per export; a failed destination does not stop the
    others, and the stage then fails naming every failed destination.
+
+`measure_campaigns(ds)` writes `marts.campaign_results` and the HTML campaign report.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from activation.audiences import Audience, check_audiences, load_audiences
 from activation.catalog import KEY, load_catalog
 from activation.conditions import referenced_columns
 from activation.exports import append_audit, export_rows, write_export_files
+from activation.measurement import campaign_members, campaign_results, member_outcomes, write_results
 from activation.membership import materialise
 from activation.reachability import register_suppressed
+from activation.report import write_report
 from activation.webhook import DestinationError, sync_webhook
 from customer_platform.config import get_settings, parse_iso_date
 
@@ -108,3 +112,43 @@ def activate_audiences(ds: str) -> dict[str, Any]:
             f"{len(failed)} destination(s) failed on {day}: {names}; see {settings.exports_dir}/_audit"
         )
     return summary
+
+
+def measure_campaigns(ds: str) -> dict[str, Any]:
+    """Measure every campaign (audiences and logged campaigns) as of `ds`; writes results and the report."""
+    settings = get_settings()
+    day = parse_iso_date(ds, "logical date")
+    windows = {a.name: a.attribution_days for a in load_audiences(settings.audiences_dir)}
+    con = duckdb.connect(str(settings.warehouse_path))
+    try:
+        outcomes = member_outcomes(con, campaign_members(con, windows), day)
+        results = campaign_results(outcomes, day)
+        con.execute("begin transaction")
+        try:
+            written = write_results(con, results, day)
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+    finally:
+        con.close()
+    report = write_report(results, day, settings.reports_dir / "campaigns")
+    overall = results[results["segment_name"] == "All"]
+    return {
+        "logical_date": day.isoformat(),
+        "rows_written": written,
+        "report": str(report),
+        "campaigns": {
+            row.campaign_id: {
+                "source": row.campaign_source,
+                "treatment": row.treatment_members,
+                "holdout": row.holdout_members,
+                "pending": row.pending_members,
+                "conversion_lift_abs": row.conversion_lift_abs,
+                "interval": [row.conversion_lift_abs_low, row.conversion_lift_abs_high],
+                "p_value": row.conversion_p_value,
+                "warning": row.warning,
+            }  # fmt: skip
+            for row in overall.itertuples()
+        },
+    }

@@ -62,8 +62,8 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     found = con.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
         [schema, name],
-    ).fetchone()
-    return bool(found and found[0])
+    ).fetchall()  # fetchall completes the result: the connection is free for the next statement
+    return bool(found[0][0])
 
 
 def ensure_table(con: duckdb.DuckDBPyConnection, table: str, columns: Mapping[str, str]) -> None:
