@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from cdp import commands
+from cdp.activation_commands import add_activation_commands
 from cdp.summary import collect_summary, format_summary
 from customer_platform.config import get_settings, parse_iso_date
 
@@ -259,6 +260,8 @@ def build_parser() -> argparse.ArgumentParser:
         "paths", nargs="*", type=Path, help="contract files (default: all in CDP_CONTRACTS_DIR)"
     )
     validate.set_defaults(func=cmd_validate_contracts)
+
+    add_activation_commands(sub, settings, _logical_date)
 
     config = sub.add_parser("config", help="print the resolved configuration")
     config.set_defaults(func=cmd_config)

@@ -29,6 +29,8 @@ from customer_platform.warehouse import dbt_build, dbt_env, dbt_manifest_path
 FEATURES_TABLE = "marts.customer_features"
 SEGMENTS_TABLE = "marts.customer_segments"
 PREDICTIONS_TABLE = "marts.customer_predictions"
+AUDIENCES_TABLE = "marts.audience_members"
+CAMPAIGN_RESULTS_TABLE = "marts.campaign_results"
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,14 @@ def _predict_customers(ds: str, run_id: str) -> dict[str, Any]:
     return tasks.run_predictions(ds)
 
 
+def _activate_audiences(ds: str, run_id: str) -> dict[str, Any]:
+    return tasks.run_activation(ds)
+
+
+def _measure_campaigns(ds: str, run_id: str) -> dict[str, Any]:
+    return tasks.run_campaign_measurement(ds)
+
+
 def _summarise_run(ds: str, run_id: str) -> str:
     return tasks.write_run_summary(ds, run_id)
 
@@ -161,6 +171,22 @@ NIGHTLY: tuple[Stage, ...] = (
         "Champion churn and lifetime-value scoring, At-Risk and value tiers, drivers, write-back.",
         writes_warehouse=True,
         outlets=(PREDICTIONS_TABLE,),
+    ),
+    Stage(
+        "activate_audiences",
+        "audiences + exports",
+        _activate_audiences,
+        "Audiences as code: members with consent and holdouts, file exports, webhook syncs, audit.",
+        writes_warehouse=True,
+        outlets=(AUDIENCES_TABLE,),
+    ),
+    Stage(
+        "measure_campaigns",
+        "campaign lift",
+        _measure_campaigns,
+        "Treatment against holdout per campaign and segment; the HTML campaign report.",
+        writes_warehouse=True,
+        outlets=(CAMPAIGN_RESULTS_TABLE,),
     ),
     Stage(
         "summarise_run",

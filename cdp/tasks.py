@@ -136,6 +136,20 @@ def run_predictions(ds: str | None) -> dict[str, Any]:
     return run_nightly_predictions(_date(ds))
 
 
+def run_activation(ds: str | None) -> dict[str, Any]:
+    """Materialise, export and sync the active audiences (`activation.run.activate_audiences`)."""
+    from activation.run import activate_audiences
+
+    return activate_audiences(_date(ds))
+
+
+def run_campaign_measurement(ds: str | None) -> dict[str, Any]:
+    """Measure campaign lift and write the campaign report (`activation.run.measure_campaigns`)."""
+    from activation.run import measure_campaigns
+
+    return measure_campaigns(_date(ds))
+
+
 def write_run_summary(ds: str | None, run_id: str | None) -> str:
     """Write data/runs/<ds>.json with rows per layer, gate warnings and segment sizes."""
     from cdp.summary import collect_summary
