@@ -19,11 +19,12 @@ from typing import Any
 from customer_platform.config import get_settings
 from customer_platform.suppression import read_suppression_entries
 from customer_platform.warehouse import release_dbt_connections
+from customer_platform.warehouse_tables import ensure_table
 from privacy.columns import identity_column_names
 from privacy.targets import ErasureTargets
 
 AUDIT_TABLE = "audit.erasure_requests"
-LAYERS = ("landing", "bronze", "quarantine", "silver", "warehouse", "segments")
+LAYERS = ("landing", "bronze", "quarantine", "silver", "warehouse", "segments", "activation", "exports")
 
 
 # Suppression list -----------------------------------------------------------------------------
@@ -106,9 +107,7 @@ def _append_audit_row(record: dict[str, Any]) -> None:
     release_dbt_connections()
     con = duckdb.connect(str(settings.warehouse_path))
     try:
-        con.execute("create schema if not exists audit")
-        ddl = ", ".join(f"{name} {kind}" for name, kind in columns.items())
-        con.execute(f"create table if not exists {AUDIT_TABLE} ({ddl})")
+        ensure_table(con, AUDIT_TABLE, columns)  # an older audit table gains the newer layers' columns
         placeholders = ", ".join("?" for _ in columns)
         con.execute(f"insert into {AUDIT_TABLE} ({', '.join(columns)}) values ({placeholders})", values)
     finally:

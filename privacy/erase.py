@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from privacy.audit import append_to_suppression_list, record_erasure_audit
+from privacy.exports import purge_exports
 from privacy.purge import purge_lakehouse, purge_warehouse_layers
 from privacy.request import ErasureRequest
 from privacy.targets import resolve_erasure_targets
@@ -22,5 +23,6 @@ def erase_person(request: ErasureRequest) -> dict[str, Any]:
     """Resolve, suppress, purge every layer and audit; returns the audit record."""
     targets = resolve_erasure_targets(request)
     added = append_to_suppression_list(targets)  # first: a concurrent ingestion already drops them
-    counts = purge_lakehouse(targets) | purge_warehouse_layers(targets)
+    # Exports first: their ads match keys come from the warehouse contacts the next purge removes.
+    counts = purge_exports(targets) | purge_lakehouse(targets) | purge_warehouse_layers(targets)
     return record_erasure_audit(targets, counts, added)

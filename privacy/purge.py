@@ -44,6 +44,16 @@ SEGMENT_TABLES = (
     "marts.customer_predictive_segments",
     "marts.customer_prediction_drivers",
 )
+#: Tables written by `activation/`: counted as the `activation` layer.
+ACTIVATION_TABLES = (
+    "marts.audience_members",
+    "marts.audience_membership_history",
+    "marts.audience_destination_state",
+    "marts.campaign_results",
+    "marts.next_best_action",
+    "marts.next_best_action_history",
+    "marts.customer_recommendations",
+)
 #: Lineage columns that name files and runs, never a person.
 _LINEAGE = frozenset({"_source_file", "_run_id", "_reason"})
 
@@ -57,8 +67,9 @@ def purge_warehouse_layers(targets: ErasureTargets) -> dict[str, dict[str, int]]
     """Remove the person from every warehouse table; segment tables are counted apart."""
     counts = purge_warehouse(targets.all_keys(), targets.contact_hashes(), get_settings().hash_salt)
     return {
-        "warehouse": {t: n for t, n in counts.items() if t not in SEGMENT_TABLES},
+        "warehouse": {t: n for t, n in counts.items() if t not in SEGMENT_TABLES + ACTIVATION_TABLES},
         "segments": {t: n for t, n in counts.items() if t in SEGMENT_TABLES},
+        "activation": {t: n for t, n in counts.items() if t in ACTIVATION_TABLES},
     }
 
 
