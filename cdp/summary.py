@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from cdp.activation_summary import activation_summary, format_activation
 from customer_platform.config import Settings, get_settings
 from customer_platform.registry import get_registry
 
@@ -67,7 +68,7 @@ def _layer_counts(settings: Settings, ds: str | None) -> dict[str, dict[str, dic
 def _warehouse(settings: Settings, ds: str | None) -> dict[str, Any]:
     import duckdb
 
-    out: dict[str, Any] = {"tables": {}, "segments": [], "dq": {}, "predictions": None}
+    out: dict[str, Any] = {"tables": {}, "segments": [], "dq": {}, "predictions": None, "activation": None}
     if not settings.warehouse_path.exists():
         return out
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
@@ -104,6 +105,7 @@ def _warehouse(settings: Settings, ds: str | None) -> dict[str, Any]:
             ]
         if ("marts", "customer_predictions") in existing:
             out["predictions"] = _predictions(con)
+        out["activation"] = activation_summary(con, existing, settings)
         if ("marts", "dq_results") in existing and ds:
             rows = con.execute(
                 "select gate, severity, success, count(*) from marts.dq_results "
@@ -166,6 +168,8 @@ def next_steps(settings: Settings) -> dict[str, str]:
         "mlflow_ui": f".venv/bin/mlflow ui --backend-store-uri {settings.mlflow_tracking_uri} --port 5000",
         "airflow_ui": f"AIRFLOW_HOME={settings.airflow_home} .venv/bin/airflow standalone",
         "data_docs": str(settings.data_docs_dir / "index.html"),
+        "exports": str(settings.exports_dir),
+        "campaign_report": str(settings.reports_dir / "campaigns"),
         "run_summaries": str(settings.run_summaries_dir),
     }
 
@@ -183,6 +187,7 @@ def collect_summary(ds: str | None, run_id: str | None = None) -> dict[str, Any]
         "data_quality": warehouse["dq"],
         "segments": warehouse["segments"],
         "predictions": warehouse["predictions"],
+        "activation": warehouse["activation"],
         "next": next_steps(settings),
     }
 
@@ -221,6 +226,8 @@ def format_summary(summary: dict[str, Any]) -> str:
         )
     lines.append("")
     lines.extend(_format_predictions(summary.get("predictions")))
+    lines.append("")
+    lines.extend(format_activation(summary.get("activation")))
     lines.append("")
     lines.append("Where to look next:")
     for key, value in summary["next"].items():
