@@ -260,10 +260,10 @@ def purge_warehouse(keys: Iterable[str], contact_hashes: Iterable[str], salt: st
     try:
         con.execute("create temp table erase_keys (value varchar)")
         con.execute("create temp table erase_hashes (value varchar)")
-        con.executemany("insert into erase_keys values (?)", [[k] for k in sorted(set(keys)) if k])
-        con.executemany(
-            "insert into erase_hashes values (?)", [[h] for h in sorted(set(contact_hashes)) if h]
-        )
+        for table, values in (("erase_keys", keys), ("erase_hashes", contact_hashes)):
+            rows = [[v] for v in sorted(set(values)) if v]
+            if rows:  # a person known by ids only has no contact hashes
+                con.executemany(f"insert into {table} values (?)", rows)
         columns = con.execute(
             "select c.table_schema, c.table_name, c.column_name, c.data_type "
             "from information_schema.columns c join information_schema.tables t "
