@@ -22,6 +22,8 @@ CONTRACT_ORDER = [
     "marts_gate",
     "segment_customers",
     "predict_customers",
+    "activate_audiences",
+    "measure_campaigns",
     "summarise_run",
 ]
 
@@ -39,7 +41,14 @@ def test_the_pipeline_lists_the_nightly_stages_in_order():
     assert [stage.name for stage in NIGHTLY] == CONTRACT_ORDER
     assert [s.name for s in NIGHTLY if s.per_source] == ["ingest"]
     writers = {s.name for s in NIGHTLY if s.writes_warehouse}
-    assert writers == {"dbt", "marts_gate", "segment_customers", "predict_customers"}, (
+    assert writers == {
+        "dbt",
+        "marts_gate",
+        "segment_customers",
+        "predict_customers",
+        "activate_audiences",
+        "measure_campaigns",
+    }, (  # fmt: skip
         "DuckDB writers take the one-slot pool"
     )
     assert {s.name for s in NIGHTLY if s.retries == 0} >= {"silver_gate", "marts_gate"}, "gates never retry"
