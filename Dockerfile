@@ -17,6 +17,7 @@ COPY pyproject.toml constraints.txt README.md ./
 COPY customer_platform ./customer_platform
 COPY cdp ./cdp
 COPY privacy ./privacy
+COPY activation ./activation
 COPY datagen ./datagen
 COPY spark_jobs ./spark_jobs
 COPY expectations ./expectations
