@@ -81,12 +81,13 @@ def matches_sql(compiled: dict[str, Compiled], base: str) -> tuple[str, list[obj
 
 
 def stage_winners(con: duckdb.DuckDBPyConnection, compiled: dict[str, Compiled], day: dt.date) -> None:
-    """Create temp table `nba_rows` (NBA_COLUMNS): the winning rule per customer and channel.
+    """Temp tables `nba_matches` (customer, matching rule) and `nba_rows` (NBA_COLUMNS): the winners.
 
     Needs temp tables `nba_base` (the catalog's base rows) and `nba_rules` (`rules_frame`).
     """
     con.execute(f"create or replace temp table nba_rows ({column_ddl(NBA_COLUMNS)})")
     if not compiled:
+        con.execute(f"create or replace temp table nba_matches ({KEY} varchar, rule_id varchar)")
         return
     sql, params = matches_sql(compiled, "nba_base")
     con.execute(f"create or replace temp table nba_matches as {sql}", params)
@@ -155,8 +156,6 @@ def run_next_best_action(logical_date: str) -> dict:
             "action_description::varchar as action_description from nba_rules_frame"
         )
         stage_winners(con, {rule.id: compiled[rule.id] for rule in active}, day)
-        if not active:
-            con.execute(f"create or replace temp table nba_matches ({KEY} varchar, rule_id varchar)")
         written = _write(con, day)
         summary = _summary(con)
     return {

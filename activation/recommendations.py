@@ -28,13 +28,14 @@ from activation.co_purchases import (
     stage_lines,
     stage_similar_items,
 )
+from customer_platform.config import get_settings
 from customer_platform.warehouse_tables import column_ddl, table_exists, warehouse_transaction
 
 RECOMMENDATIONS_TABLE = "marts.customer_recommendations"
 CUSTOMERS = "marts.dim_customers"
 CO_PURCHASE, POPULAR = "co_purchase", "popular"
 #: Popular items considered per customer: enough for top_n after removing what they own.
-POPULAR_POOL_FACTOR = 10
+POPULAR_POOL_FACTOR = 4
 
 RECOMMENDATION_COLUMNS: dict[str, str] = {
     KEY: "varchar",
@@ -52,46 +53,48 @@ RECOMMENDATION_COLUMNS: dict[str, str] = {
 def stage_popular_fill(con: duckdb.DuckDBPyConnection, window: Window, top_n: int) -> None:
     """`rec_popular` (the pool) and `rec_popular_fill`: popular items a customer does not own, after their co-purchase rows.
 
-    Customers are those of `marts.dim_customers` first seen by the logical date.
+    Customers are those of `marts.dim_customers` first seen by the logical date. The pool is
+    the `POPULAR_POOL_FACTOR * top_n` items with the most buyers in the window; a customer who
+    owns nearly all of them gets fewer than top_n rows.
     """
     con.execute(
         """
         create or replace temp table rec_popular as
         with buyers as (
-            select sku, count(distinct unified_customer_id) as buyers from rec_lines
-            where is_completed_line and order_date between $window_start and $logical_date
-            group by sku
+            select sku_id, count(distinct customer_key) as buyers from rec_lines
+            where is_window_purchase group by sku_id
         )
-        select sku, round(buyers / (select count(distinct unified_customer_id) from rec_lines
-            where is_completed_line and order_date between $window_start and $logical_date), 6) as score
+        select sku_id, round(buyers / (select count(distinct customer_key) from rec_lines
+            where is_window_purchase), 6) as score
         from buyers
-        order by buyers desc, sku
+        order by buyers desc, sku_id
         limit $pool
         """,
-        {"window_start": window.start, "logical_date": window.logical_date, "pool": top_n * POPULAR_POOL_FACTOR},
+        {"pool": top_n * POPULAR_POOL_FACTOR},
     )
     con.execute(
         f"""
         create or replace temp table rec_popular_fill as
         with filled as (
-            select {KEY}, count(*) as filled from rec_co_purchase group by {KEY}
+            select customer_key, count(*) as filled from rec_co_purchase group by customer_key
         ),
         needing as (
-            select c.{KEY}, coalesce(f.filled, 0) as filled
+            select c.{KEY}, k.customer_key, coalesce(f.filled, 0) as filled
             from {CUSTOMERS} as c
-            left join filled as f using ({KEY})
+            left join rec_customers as k using ({KEY})
+            left join filled as f using (customer_key)
             where coalesce(f.filled, 0) < $top_n
                 and (c.first_seen_at is null or cast(c.first_seen_at as date) <= $logical_date)
         ),
         candidates as (
-            select n.{KEY}, n.filled, p.sku, p.score
+            select n.{KEY}, n.filled, p.sku_id, p.score
             from needing as n
             cross join rec_popular as p
-            anti join rec_owned as o on o.{KEY} = n.{KEY} and o.sku = p.sku
-            anti join rec_co_purchase as r on r.{KEY} = n.{KEY} and r.sku = p.sku
+            anti join rec_owned as o on o.customer_key = n.customer_key and o.sku_id = p.sku_id
+            anti join rec_co_purchase as r on r.customer_key = n.customer_key and r.sku_id = p.sku_id
         )
-        select {KEY}, sku, score,
-            filled + row_number() over (partition by {KEY} order by score desc, sku) as rank
+        select {KEY}, sku_id, score,
+            filled + row_number() over (partition by {KEY} order by score desc, sku_id) as rank
         from candidates
         qualify rank <= $top_n
         """,
@@ -99,30 +102,29 @@ def stage_popular_fill(con: duckdb.DuckDBPyConnection, window: Window, top_n: in
     )
 
 
-def _write(con: duckdb.DuckDBPyConnection, window: Window) -> int:
+def _write(con: duckdb.DuckDBPyConnection, window: Window) -> None:
     con.execute("create schema if not exists marts")
     con.execute(f"create or replace table {RECOMMENDATIONS_TABLE} ({column_ddl(RECOMMENDATION_COLUMNS)})")
     con.execute(
         f"""
         insert into {RECOMMENDATIONS_TABLE} by name
-        with categories as (select sku, max(category) as category from rec_lines group by sku),
-        picked as (
-            select {KEY}, sku, score, rank, '{CO_PURCHASE}' as basis, anchor_sku as because_sku
-            from rec_co_purchase
+        with picked as (
+            select c.{KEY}, r.sku_id, r.score, r.rank, '{CO_PURCHASE}' as basis, r.anchor_id
+            from rec_co_purchase as r
+            inner join rec_customers as c using (customer_key)
             union all
-            select {KEY}, sku, score, rank, '{POPULAR}' as basis, null as because_sku
+            select {KEY}, sku_id, score, rank, '{POPULAR}' as basis, null as anchor_id
             from rec_popular_fill
         )
-        select p.{KEY}, $logical_date as logical_date, p.rank, p.sku, c.category, p.score, p.basis,
-            p.because_sku, b.category as because_category
+        select p.{KEY}, $logical_date as logical_date, p.rank, i.sku, i.category, p.score, p.basis,
+            a.sku as because_sku, a.category as because_category
         from picked as p
-        left join categories as c on c.sku = p.sku
-        left join categories as b on b.sku = p.because_sku
+        inner join rec_items as i on i.sku_id = p.sku_id
+        left join rec_items as a on a.sku_id = p.anchor_id
         order by p.{KEY}, p.rank
         """,
         {"logical_date": window.logical_date},
     )
-    return con.execute(f"select count(*) from {RECOMMENDATIONS_TABLE}").fetchone()[0]
 
 
 def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -131,13 +133,21 @@ def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         select
             (select count(distinct order_id) from rec_baskets),
             (select count(*) from rec_similar),
-            (select count(distinct {KEY}) from rec_co_purchase),
+            (select count(distinct customer_key) from rec_co_purchase),
+            (select count(*) from {RECOMMENDATIONS_TABLE}),
             (select count(distinct {KEY}) from {RECOMMENDATIONS_TABLE}),
             (select count(*) from (select {KEY} from {RECOMMENDATIONS_TABLE} group by {KEY}
                 having bool_and(basis = '{POPULAR}')))
         """
     ).fetchone()
-    keys = ("baskets", "similar_item_pairs", "customers_with_co_purchase", "customers", "customers_popular_only")
+    keys = (
+        "baskets",
+        "similar_item_pairs",
+        "customers_with_co_purchase",
+        "rows",
+        "customers",
+        "customers_popular_only",
+    )
     return {key: int(value) for key, value in zip(keys, row, strict=True)}
 
 
@@ -152,21 +162,33 @@ def build_recommendations(
     """
     if top_n < 1 or window_days < 1 or min_support < 1:
         raise ValueError("top_n, window_days and min_support must be at least 1")
-    window = Window(dt.date.fromisoformat(logical_date), window_days, min_support)
+    # Each anchor keeps enough neighbours for top_n after the ones a customer owns.
+    window = Window(
+        dt.date.fromisoformat(logical_date), window_days, min_support, neighbours=max(20, 4 * top_n)
+    )
     summary: dict = {
         "logical_date": window.logical_date.isoformat(), "window_start": window.start.isoformat(),
         "top_n": top_n, "min_support": min_support, "similarity": "cosine",
     }  # fmt: skip
-    started = time.perf_counter()
+    steps = {
+        "lines": lambda con: stage_lines(con, window),
+        "similar_items": lambda con: stage_similar_items(con, window),
+        "co_purchase": lambda con: stage_co_purchase_candidates(con, top_n),
+        "popular": lambda con: stage_popular_fill(con, window, top_n),
+        "write": lambda con: _write(con, window),
+    }
+    seconds: dict[str, float] = {}
     with warehouse_transaction() as con:
+        con.execute("set memory_limit = ?", [get_settings().duckdb_memory_limit])
         missing = [table for table in (LINES, ORDERS, CUSTOMERS) if not table_exists(con, table)]
         if missing:
-            con.execute(f"create or replace table {RECOMMENDATIONS_TABLE} ({column_ddl(RECOMMENDATION_COLUMNS)})")
+            con.execute(
+                f"create or replace table {RECOMMENDATIONS_TABLE} ({column_ddl(RECOMMENDATION_COLUMNS)})"
+            )
             return summary | {"skipped": f"the warehouse has no {', '.join(missing)}", "rows_written": 0}
-        stage_lines(con, window)
-        stage_similar_items(con, window)
-        stage_co_purchase_candidates(con, window, top_n)
-        stage_popular_fill(con, window, top_n)
-        written = _write(con, window)
+        for name, step in steps.items():
+            started = time.perf_counter()
+            step(con)
+            seconds[name] = round(time.perf_counter() - started, 2)
         counts = _counts(con)
-    return summary | counts | {"rows_written": written, "seconds": round(time.perf_counter() - started, 2)}
+    return summary | counts | {"rows_written": counts["rows"], "seconds": seconds}
