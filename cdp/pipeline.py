@@ -31,6 +31,7 @@ SEGMENTS_TABLE = "marts.customer_segments"
 PREDICTIONS_TABLE = "marts.customer_predictions"
 AUDIENCES_TABLE = "marts.audience_members"
 CAMPAIGN_RESULTS_TABLE = "marts.campaign_results"
+ACTIONS_TABLE = "marts.next_best_action"
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,10 @@ def _activate_audiences(ds: str, run_id: str) -> dict[str, Any]:
     return tasks.run_activation(ds)
 
 
+def _recommend_actions(ds: str, run_id: str) -> dict[str, Any]:
+    return tasks.run_personalisation(ds)
+
+
 def _measure_campaigns(ds: str, run_id: str) -> dict[str, Any]:
     return tasks.run_campaign_measurement(ds)
 
@@ -179,6 +184,14 @@ NIGHTLY: tuple[Stage, ...] = (
         "Audiences as code: members with consent and holdouts, file exports, webhook syncs, audit.",
         writes_warehouse=True,
         outlets=(AUDIENCES_TABLE,),
+    ),
+    Stage(
+        "recommend_actions",
+        "next best action + recommendations",
+        _recommend_actions,
+        "Action rules (one winner per customer and channel) and co-purchase product recommendations.",
+        writes_warehouse=True,
+        outlets=(ACTIONS_TABLE,),
     ),
     Stage(
         "measure_campaigns",

@@ -143,6 +143,15 @@ def run_activation(ds: str | None) -> dict[str, Any]:
     return activate_audiences(_date(ds))
 
 
+def run_personalisation(ds: str | None) -> dict[str, Any]:
+    """Next best action per customer and channel, and co-purchase product recommendations."""
+    from activation.next_best_action import run_next_best_action
+    from activation.recommendations import build_recommendations
+
+    day = _date(ds)
+    return {"next_best_action": run_next_best_action(day), "recommendations": build_recommendations(day)}
+
+
 def run_campaign_measurement(ds: str | None) -> dict[str, Any]:
     """Measure campaign lift and write the campaign report (`activation.run.measure_campaigns`)."""
     from activation.run import measure_campaigns

@@ -23,6 +23,7 @@ CONTRACT_ORDER = [
     "segment_customers",
     "predict_customers",
     "activate_audiences",
+    "recommend_actions",
     "measure_campaigns",
     "summarise_run",
 ]
@@ -47,6 +48,7 @@ def test_the_pipeline_lists_the_nightly_stages_in_order():
         "segment_customers",
         "predict_customers",
         "activate_audiences",
+        "recommend_actions",
         "measure_campaigns",
     }, (  # fmt: skip
         "DuckDB writers take the one-slot pool"
