@@ -1,11 +1,11 @@
-"""Contract options beyond one file's columns: the quarantine limit and related sources."""
+"""Contract options beyond one file's columns: the quarantine limit, related sources, entity rules."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from customer_platform.source_contract import ContractError, SourceContract
-from customer_platform.vocabulary import RELATIONS
+from customer_platform.vocabulary import CAMPAIGN_GROUPS, RELATIONS
 
 
 def max_rate(data: dict[str, Any], where: str) -> float | None:
@@ -63,3 +63,19 @@ def check_relations(contracts: dict[str, SourceContract]) -> None:
                 f"{contract.path}: entity 'order_line' needs measures ordered_at, unless an order source "
                 "names it in relations.lines"
             )
+
+
+def campaign_group_problems(contract: SourceContract, where: str) -> list[str]:
+    """A `campaign_member`'s group field allows only treatment / holdout: other values go to quarantine."""
+    if contract.entity != "campaign_member" or "group" not in contract.measures:
+        return []
+    column = next((c for c in contract.silver_columns if c.name == contract.measures["group"]), None)
+    name = column.args.get("of", column.name) if column else None
+    spec = next((f for f in contract.fields if f.name == name), None)
+    allowed = {str(v).lower() for v in spec.allowed} if spec else set()
+    if allowed and allowed <= set(CAMPAIGN_GROUPS):
+        return []
+    return [
+        f"{where}: the field behind measures.group must declare allowed: [{', '.join(CAMPAIGN_GROUPS)}] "
+        "(any other group is quarantined)"
+    ]

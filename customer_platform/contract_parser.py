@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from customer_platform.contract_options import check_relations, max_rate, relations
+from customer_platform.contract_options import campaign_group_problems, check_relations, max_rate, relations
 from customer_platform.source_contract import (
     ContractError,
     FieldSpec,
@@ -259,6 +259,7 @@ def contract_problems(contract: SourceContract, where: str) -> list[str]:
         problems.append(f"{where}: record_id is required when a {contract.entity} carries identifiers")
     if contract.entity == "enrichment" and not any(i.form != "raw" or i.is_key for i in contract.identifiers):
         problems.append(f"{where}: an enrichment needs an identifier to join on (e.g. a hashed email)")
+    problems += campaign_group_problems(contract, where)
     if contract.trust_rank < 1:
         problems.append(f"{where}: trust_rank must be a positive integer, got {contract.trust_rank}")
     return problems

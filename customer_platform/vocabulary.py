@@ -30,6 +30,7 @@ ENTITIES: tuple[str, ...] = (
     "web_event",  # clickstream event
     "email_event",  # sent / open / click / bounce / unsubscribe
     "enrichment",  # bought-in attributes keyed by an identifier
+    "campaign_member",  # a person in a campaign's audience, in its treatment or holdout group
 )
 
 #: Measure roles per entity -> whether a contract of that entity must map it.
@@ -52,7 +53,13 @@ ENTITY_MEASURES: dict[str, dict[str, bool]] = {
         "age_band": False, "income_band": False, "household_size": False, "has_children": False,
         "region_type": False, "observed_at": False,
     },
+    "campaign_member": {
+        "campaign_id": True, "assigned_at": True, "group": True, "channel": False, "campaign_name": False,
+    },
 }  # fmt: skip
+
+#: Values of a `campaign_member`'s `group`: contacted, or held out to measure the campaign's lift.
+CAMPAIGN_GROUPS: tuple[str, ...] = ("treatment", "holdout")
 
 #: What exact duplicate rows of a delivery are: re-deliveries of one row (collapse, the
 #: default) or real repeated rows, e.g. the same item scanned twice on a receipt (keep).

@@ -28,6 +28,7 @@ STREAMS = (
     "scheme_members",  # appended: the demo streams keep their indices
     "visitors",
     "future",  # _truth/future.csv, after the landing drops
+    "campaigns",  # campaign audiences, their planted orders and the campaign_log drops
 )
 SPECS_ORDER = tuple(SPECS)
 

@@ -2,7 +2,8 @@
 
 `generate()` writes `out_dir/<source>/<YYYY-MM-DD>/<file>` for every day from `start` to
 `end`, plus `out_dir/_truth/` (identities.csv, persons.csv, planted.json,
-planted_lines.csv and future.csv, what each customer buys after the end date). Memory
+planted_lines.csv, future.csv, what each customer buys after the end date, and the planted
+campaigns' campaigns.csv and campaign_members.csv, datagen/campaigns.py). Memory
 stays bounded at a million persons: the population is a set of numpy arrays, and every
 file is generated and written one chunk at a time. A world (datagen/worlds.py) changes
 who the population is; the default is the demo.
@@ -19,6 +20,8 @@ from datetime import date
 from pathlib import Path
 
 from datagen import render
+from datagen.campaign_truth import write_campaign_truth
+from datagen.campaigns import CampaignLogSource, CampaignPlan, plan_campaigns
 from datagen.context import Context, epoch_day, stream_rng
 from datagen.crm import CrmSource, DemographicsSource
 from datagen.events import EmailSource, WebEventSource
@@ -40,6 +43,7 @@ SOURCES: tuple[str, ...] = (
     "web_events",
     "email_engagement",
     "demographics",
+    "campaign_log",  # appended: its campaigns add orders to web_orders / pos_orders, nothing else
 )
 
 #: Sources written only on request: the member file of the person-file scenario.
@@ -112,7 +116,8 @@ def generate(
     """Write daily drops for `customers` persons from `start` to `end` (inclusive) into `out_dir`.
 
     Same arguments, same bytes. Previous generator output in `out_dir` is replaced.
-    sources: write only these sources (default all six); truth covers what was written.
+    sources: write only these sources (default all seven); truth covers what was written.
+        Without `campaign_log` no campaign runs: no campaign orders, no campaign truth.
     chunk: rows per generated chunk, the knob that bounds memory.
     member_file_share: above 0, also write `scheme_members`, a loyalty-scheme member file of
         this share of all persons with names, birth date and address but no email, phone or
@@ -145,7 +150,8 @@ def generate(
         chunk=chunk,
     )
     render.write_persons_csv(truth / "persons.csv", ctx.persons, ctx.start_day, chunk)
-    writers = _source_writers(ctx, selected, member_file_share)
+    campaigns = plan_campaigns(ctx) if "campaign_log" in selected else None
+    writers = _source_writers(ctx, selected, member_file_share, campaigns)
     try:
         for d in range(days):
             for w in writers:
@@ -156,6 +162,7 @@ def generate(
         ctx.planted.close()
         ctx.identities.close()
     write_future_csv(ctx, truth / "future.csv")
+    campaign_summary = write_campaign_truth(ctx, campaigns, truth) if campaigns is not None else None
     report = GenerationReport(
         out_dir=out_dir,
         customers=customers,
@@ -168,7 +175,9 @@ def generate(
         archetypes=_archetype_counts(ctx.persons, world),
         identities=ctx.identities.rows,
     )
-    _write_planted_json(truth / "planted.json", report, rates, ctx, member_file_share, world)
+    _write_planted_json(
+        truth / "planted.json", report, rates, ctx, member_file_share, world, campaign_summary
+    )
     report.files = sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())
     return report
 
@@ -190,12 +199,14 @@ def _archetype_counts(persons: Persons, world: World) -> dict[str, int]:
     return {a: int((persons.archetype == i).sum()) for i, a in enumerate(ARCHETYPES) if mix[i] > 0}
 
 
-def _source_writers(ctx: Context, selected: tuple[str, ...], member_file_share: float) -> list:
+def _source_writers(
+    ctx: Context, selected: tuple[str, ...], member_file_share: float, campaigns: CampaignPlan | None
+) -> list:
     writers: list = []
     if "crm_customers" in selected:
         writers.append(CrmSource(ctx))
     if "web_orders" in selected or "pos_orders" in selected:
-        writers.append(OrderSources(ctx, "web_orders" in selected, "pos_orders" in selected))
+        writers.append(OrderSources(ctx, "web_orders" in selected, "pos_orders" in selected, campaigns))
     if "web_events" in selected:
         writers.append(WebEventSource(ctx))
     if "email_engagement" in selected:
@@ -204,6 +215,8 @@ def _source_writers(ctx: Context, selected: tuple[str, ...], member_file_share: 
         writers.append(DemographicsSource(ctx))
     if "scheme_members" in selected:
         writers.append(MemberFileSource(ctx, member_file_share))
+    if campaigns is not None:
+        writers.append(CampaignLogSource(ctx, campaigns))
     return writers
 
 
@@ -220,6 +233,7 @@ def _write_planted_json(
     ctx: Context,
     member_file_share: float,
     world: World,
+    campaigns: dict | None,
 ) -> None:
     p = ctx.persons
     population = {
@@ -250,6 +264,8 @@ def _write_planted_json(
     }
     if member_file_share > 0:  # absent by default: the demo's truth stays byte-identical
         doc["member_file_share"] = member_file_share
+    if campaigns is not None:
+        doc["campaigns"] = campaigns
     if not world.is_demo:  # likewise
         doc["world"] = world.as_dict()
         population["anonymous_visitors"] = int(p.visitor.sum())

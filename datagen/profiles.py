@@ -86,6 +86,13 @@ EVENT_CUM = np.cumsum(EVENT_MIX, axis=1)
 OPEN_RATE = _a(0.50, 0.55, 0.04, 0.35, 0.25, 0.30, 0.10)  # per email sent
 CLICK_RATE = _a(0.40, 0.55, 0.10, 0.25, 0.12, 0.20, 0.15)  # per email opened
 UNSUBSCRIBE_RATE = _a(0.001, 0.001, 0.010, 0.002, 0.003, 0.002, 0.004)  # per email sent
+#: Planted campaign uplift (datagen/campaigns.py): the probability that a treated member of an
+#: email campaign places one extra completed order within the attribution window because of
+#: it, whatever they would have done anyway. Champions buy regardless (0); lapsing customers
+#: answer a win-back best (+5 points); new customers take a second-purchase nudge (+4);
+#: discount hunters follow an offer (+3); window shoppers need a push (+2); big-ticket buyers
+#: and store loyalists hardly move for an email (+1).
+CAMPAIGN_UPLIFT = _a(0.00, 0.03, 0.05, 0.04, 0.02, 0.01, 0.01)
 BOUNCE_RATE = 0.01
 SECOND_EMAIL_BOUNCE_RATE = 0.04
 #: Income band probabilities (low, medium, high) per archetype.

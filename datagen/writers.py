@@ -156,6 +156,16 @@ SPECS: dict[str, SourceSpec] = {
             id_col=0,
             timestamp_col=9,
         ),
+        SourceSpec(  # appended: malformed-line streams are numbered in this order
+            "campaign_log",  # campaign audiences with holdout groups (datagen/campaigns.py)
+            "campaign_log.csv",
+            tuple(
+                "campaign_id campaign_name channel subscriber_id customer_id email group assigned_at".split()
+            ),
+            key_cols=(0, 3),
+            id_col=3,
+            timestamp_col=7,
+        ),
     )
 }
 

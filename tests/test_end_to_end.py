@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from customer_platform.config import REPO_ROOT
+from datagen.generator import SOURCES
 
 LOGICAL_DATE = "2026-06-30"  # the default logical date
 CONTRACT_MARTS = (
@@ -144,7 +145,7 @@ def test_lakehouse_counts_reconcile_with_manifests(platform_run):
     manifests = list(
         (data_dir / "lakehouse" / "_manifests").glob(f"*/ingest_date={LOGICAL_DATE}/manifest.json")
     )
-    assert len(manifests) == 6
+    assert len(manifests) == len(SOURCES)  # one per demo source, a source without a drop included
     for path in manifests:
         manifest = json.loads(path.read_text())
         assert manifest["rows_read"] == manifest["rows_bronze"] + manifest["rows_quarantined"], path
@@ -179,6 +180,44 @@ def test_predictions_meet_the_demo_targets_and_cover_every_buyer(platform_run):
     )
     assert drivers[0][0] > 0 and drivers[0][1] <= 3
     assert "Predictions (churn risk and lifetime value):" in first.stdout
+
+
+@pytest.mark.slow
+def test_the_demo_builds_two_audiences_with_exports_holdouts_and_a_campaign_report(platform_run):
+    import pandas as pd
+
+    data_dir, _, first = platform_run
+    audiences = dict(
+        _query(
+            data_dir,
+            "select audience_name, count(*) filter (where is_holdout) > 0 and count(*) filter (where not is_holdout) > 0 "
+            "from marts.audience_members group by 1",
+        )
+    )
+    assert audiences == {"win_back_at_risk": True, "high_value_lookalike_seed": True}, audiences
+    for audience in audiences:
+        folder = data_dir / "exports" / audience / LOGICAL_DATE
+        exported = pd.read_csv(folder / "members.csv")
+        held_out = _query(
+            data_dir,
+            f"select count(*) from marts.audience_members where audience_name = '{audience}' and is_holdout",
+        )[0][0]
+        members = _query(
+            data_dir, f"select count(*) from marts.audience_members where audience_name = '{audience}'"
+        )[0][0]
+        assert len(exported) == members - held_out > 0 and (folder / "members.parquet").is_file()
+        assert (folder / "manifest.json").is_file()
+    ads = pd.read_csv(data_dir / "exports" / "high_value_lookalike_seed" / LOGICAL_DATE / "members.csv")
+    assert list(ads.columns) == ["email_sha256", "phone_sha256"], "ads get match keys only"
+    report = data_dir / "reports" / "campaigns" / f"{LOGICAL_DATE}.html"
+    assert report.is_file() and "win_back_at_risk" in report.read_text()
+    measured = _query(
+        data_dir,
+        "select count(*) from marts.campaign_results where campaign_source = 'campaign_log' "
+        "and segment_name = 'All' and treatment_members > 0 and holdout_members > 0",
+    )[0][0]
+    assert measured >= 1, "the demo's logged campaigns are measured against their holdouts"
+    assert "Audiences and campaigns:" in first.stdout
 
 
 @pytest.mark.slow

@@ -118,7 +118,7 @@
 {% macro no_rows_of(columns) -%}
     select
         {%- for name, sql_type in columns %}
-        cast(null as {{ sql_type }}) as {{ name }}{{ "," if not loop.last }}
+        cast(null as {{ sql_type }}) as "{{ name }}"{{ "," if not loop.last }}
         {%- endfor %}
     where false
 {%- endmacro %}

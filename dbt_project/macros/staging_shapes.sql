@@ -83,6 +83,15 @@
     ] + _identity_shape() + _lineage_shape()) }}
 {%- endmacro %}
 
+{#- `group` is a reserved word in SQL: always quoted. -#}
+{% macro campaign_member_columns() -%}
+    {{ return([
+        ('source', 'varchar'), ('staging_key', 'varchar'), ('source_record_id', 'varchar'), ('trust_rank', 'integer'),
+        ('campaign_id', 'varchar'), ('campaign_name', 'varchar'), ('channel', 'varchar'), ('group', 'varchar'),
+        ('assigned_at', 'timestamp'),
+    ] + _identity_shape() + _lineage_shape()) }}
+{%- endmacro %}
+
 {% macro enrichment_columns() -%}
     {{ return([
         ('source', 'varchar'), ('staging_key', 'varchar'), ('trust_rank', 'integer'), ('match_key_type', 'varchar'),

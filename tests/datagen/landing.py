@@ -151,6 +151,13 @@ def read_truth(root: Path, name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+def campaign_orders(root: Path) -> set[tuple[str, str]]:
+    """(source, order id) of every order the campaigns planted (`_truth/campaign_members.csv`)."""
+    return {
+        (r["order_source"], r["order_id"]) for r in read_truth(root, "campaign_members.csv") if r["order_id"]
+    }
+
+
 def tree_digest(root: Path) -> dict[str, str]:
     """Relative path -> sha256 of every file under root."""
     return {

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tests.datagen.conftest import END, START
-from tests.datagen.landing import as_utc, csv_rows, json_events, read_truth
+from tests.datagen.landing import as_utc, campaign_orders, csv_rows, json_events, read_truth
 
 
 @pytest.fixture(scope="module")
@@ -23,13 +23,18 @@ def owners(default_run):
 
 
 def _orders(root, owners):
-    """archetype -> list of (order amount, outlet share, order date) over web and POS orders."""
-    lines = defaultdict(list)
+    """archetype -> list of (order amount, outlet share, order date) over web and POS orders.
+
+    The extra orders the campaigns planted are left out: they are not the archetype's own.
+    """
+    lines, planted = defaultdict(list), campaign_orders(root)
     for source, key, at in (
         ("web_orders", "order_id", "ordered_at"),
         ("pos_orders", "transaction_id", "transacted_at"),
     ):
         for r in csv_rows(root, source):
+            if (source, r[key]) in planted:
+                continue
             lines[(source, r[key])].append(
                 (float(r["unit_price"]) * int(r["quantity"]), r["category"], r[at])
             )

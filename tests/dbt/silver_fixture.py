@@ -106,6 +106,19 @@ SILVER_COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("has_children", "boolean"),
         ("region_type", "varchar"),
     ],
+    # No rows planted: written as a schema-only partition, as ingestion writes an empty day.
+    "campaign_members": [
+        ("campaign_id", "varchar"),
+        ("campaign_name", "varchar"),
+        ("channel", "varchar"),
+        ("subscriber_id", "varchar"),
+        ("customer_id", "varchar"),
+        ("email", "varchar"),
+        ("email_hash", "varchar"),
+        ("email_sha256", "varchar"),
+        ("group", "varchar"),
+        ("assigned_at", "timestamp"),
+    ],
 }
 
 
@@ -300,20 +313,23 @@ class SilverFixture:
                 frame = pd.DataFrame(self.rows[table], columns=[c for c, _ in columns] + ["ingest_date"])
                 frame = frame.astype(object).where(frame.notna(), None)
                 con.register("frame", frame)
-                casts = ", ".join(f"cast({c} as {t}) as {c}" for c, t in columns)
+                casts = ", ".join(f'cast("{c}" as {t}) as "{c}"' for c, t in columns)
                 target = lakehouse_dir / "silver" / table
                 target.mkdir(parents=True, exist_ok=True)
-                con.execute(
-                    f"""copy (
-                        select {casts},
+                rows = f"""select {casts},
                             '{table}-' || strftime(ingest_date, '%Y-%m-%d') || '.csv' as _source_file,
                             cast(ingest_date as date) as _ingest_date,
                             'test-run' as _run_id,
-                            cast(ingest_date as timestamp) + interval 2 hour as _ingested_at,
-                            cast(ingest_date as date) as ingest_date
-                        from frame
-                    ) to '{target}' (format parquet, partition_by (ingest_date), overwrite_or_ignore)"""
-                )
+                            cast(ingest_date as timestamp) + interval 2 hour as _ingested_at"""
+                if self.rows[table]:
+                    con.execute(
+                        f"""copy ({rows}, cast(ingest_date as date) as ingest_date from frame)
+                        to '{target}' (format parquet, partition_by (ingest_date), overwrite_or_ignore)"""
+                    )
+                else:  # a table without rows still has its schema, as readers expect
+                    empty = target / f"ingest_date={FIRST_DROP}"
+                    empty.mkdir(parents=True, exist_ok=True)
+                    con.execute(f"copy ({rows} from frame) to '{empty / 'part-0.parquet'}' (format parquet)")
                 con.unregister("frame")
         finally:
             con.close()

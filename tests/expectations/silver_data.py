@@ -169,6 +169,28 @@ def demographics(day: date, n: int, start: int = 0) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def campaign_members(day: date, n: int, start: int = 0) -> pd.DataFrame:
+    rows = []
+    for k in range(start, start + n):
+        email = f"user{k}@example.com"
+        rows.append(
+            {
+                "campaign_id": "CMP-1",
+                "campaign_name": "Win-back",
+                "channel": "email",
+                "subscriber_id": f"S{k:07d}",
+                "customer_id": f"C{k:07d}" if k % 4 else None,
+                "email": email,
+                "email_hash": _sha(email, SALT),
+                "email_sha256": _sha(email),
+                "group": "holdout" if k % 5 == 0 else "treatment",
+                "assigned_at": _at(day, 6, k % 60),
+                **_lineage(day, "campaign_log"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 #: silver table -> (source, row builder)
 TABLES: dict[str, tuple[str, Callable[..., pd.DataFrame]]] = {
     "crm_customers": ("crm_customers", crm_customers),
@@ -177,6 +199,7 @@ TABLES: dict[str, tuple[str, Callable[..., pd.DataFrame]]] = {
     "web_events": ("web_events", web_events),
     "email_events": ("email_engagement", email_events),
     "demographics": ("demographics", demographics),
+    "campaign_members": ("campaign_log", campaign_members),
 }
 
 

@@ -63,6 +63,7 @@ def test_clean_silver_runs_history_checks_where_history_exists(clean_run):
         "silver.pos_order_lines",
         "silver.web_events",
         "silver.email_events",
+        "silver.campaign_members",
     }
     assert all(o.success for o in volume)
     # Small fixture feeds (< 100 rows a day) are judged as warnings, never as critical.

@@ -49,6 +49,11 @@ def _duplicate_hash(frame):
     return frame
 
 
+def _unknown_group(frame):
+    frame.loc[frame.index[:2], "group"] = "control"
+    return frame
+
+
 def suite_of(source, baseline=None):
     """The derived suite of a shipped contract for the test's logical date."""
     return build_suite(get_registry().get(source), LOGICAL_DATE, baseline)
@@ -96,6 +101,13 @@ CASES = [
         _duplicate_hash,
         "expect_column_values_to_be_unique",
         "email_sha256",
+    ),
+    (
+        "campaign_log",
+        silver_data.campaign_members,
+        _unknown_group,
+        "expect_column_values_to_be_in_set",
+        "group",
     ),
 ]
 IDS = [case[0] for case in CASES]

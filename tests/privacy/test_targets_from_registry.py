@@ -101,7 +101,7 @@ def shipped(monkeypatch):
 def test_the_shipped_registry_gives_the_columns_erasure_always_used(shipped):
     assert columns.record_id_columns() == {
         "crm_customers": "customer_id", "pos_orders": "transaction_id", "email_engagement": "subscriber_id",
-        "web_orders": "order_id", "web_events": "cookie_id",
+        "web_orders": "order_id", "web_events": "cookie_id", "campaign_log": "subscriber_id",
     }  # fmt: skip
     assert set(columns.identity_column_names()) == {
         "customer_id", "user_id", "order_id", "transaction_id", "cookie_id", "subscriber_id",

@@ -39,6 +39,7 @@ def test_every_configured_source_has_a_contract_with_its_documented_silver_table
         "web_events": "web_events",
         "email_engagement": "email_events",
         "demographics": "demographics",
+        "campaign_log": "campaign_members",
     }
     assert tables["invoice_lines"] == "invoice_lines"
     assert get_contract("pos_orders").timezone == "Europe/London"

@@ -47,6 +47,7 @@ CRITICAL_VALUE_ROLES = frozenset(
         "amount",
         "event_type",
         "order_status",
+        "group",  # a campaign member outside treatment / holdout would corrupt a measured lift
     }
 )
 #: Measure roles whose daily mean is watched: basket value, basket size, household size.

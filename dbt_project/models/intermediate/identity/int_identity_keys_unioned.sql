@@ -35,6 +35,12 @@ email_events as (
 
 ),
 
+campaign_members as (
+
+    select * from {{ ref('stg_campaign_members') }}
+
+),
+
 row_keys as (
 
     select source, source_record_id, observed_at as seen_at, unnest(identity_keys) as identity_key
@@ -47,6 +53,8 @@ row_keys as (
     select source, source_record_id, occurred_at, unnest(identity_keys) from site_events
     union all
     select source, source_record_id, occurred_at, unnest(identity_keys) from email_events
+    union all
+    select source, source_record_id, assigned_at, unnest(identity_keys) from campaign_members
 
 ),
 

@@ -1,7 +1,7 @@
 -- One row per identity-bearing source record (a node of the identity graph: a customer
--- record, an order, a browser, a subscriber, as each contract's record_id says), with the
--- contact attributes survivorship chooses from, the source's trust rank, and when the record
--- was first and last seen. A record that carries no identifier at all (a guest checkout's
+-- record, an order, a browser, a subscriber, a campaign member, as each contract's record_id
+-- says), with the contact attributes survivorship chooses from, the source's trust rank, and
+-- when the record was first and last seen. A record that carries no identifier at all (a guest checkout's
 -- order) is no node: its orders stay in the facts with no customer.
 with
 
@@ -32,6 +32,12 @@ site_events as (
 email_events as (
 
     select * from {{ ref('stg_email_events') }}
+
+),
+
+campaign_members as (
+
+    select * from {{ ref('stg_campaign_members') }}
 
 ),
 
@@ -67,6 +73,12 @@ email_event_records as (
 
 ),
 
+campaign_member_records as (
+
+    {{ identity_record_rollup('campaign_members', 'campaign_member', 'assigned_at', 'assigned_at') }}
+
+),
+
 unioned as (
 
     select * from customer_record_records
@@ -78,6 +90,8 @@ unioned as (
     select * from web_event_records
     union all by name
     select * from email_event_records
+    union all by name
+    select * from campaign_member_records
 
 ),
 
