@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 from typing import Any
 
 import duckdb
@@ -32,6 +33,17 @@ from activation.webhook import DestinationError, sync_webhook
 from customer_platform.config import get_settings, parse_iso_date
 
 log = logging.getLogger(__name__)
+
+
+def json_safe(value: Any) -> Any:
+    """`value` with NaN and infinities as None, so a task's result is valid JSON (Airflow's XCom)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
 
 
 def _usable(audiences: list[Audience], missing: dict[str, str]) -> tuple[list[Audience], dict[str, str]]:
@@ -111,7 +123,7 @@ def activate_audiences(ds: str) -> dict[str, Any]:
         raise DestinationError(
             f"{len(failed)} destination(s) failed on {day}: {names}; see {settings.exports_dir}/_audit"
         )
-    return summary
+    return json_safe(summary)
 
 
 def measure_campaigns(ds: str) -> dict[str, Any]:
@@ -134,21 +146,23 @@ def measure_campaigns(ds: str) -> dict[str, Any]:
         con.close()
     report = write_report(results, day, settings.reports_dir / "campaigns")
     overall = results[results["segment_name"] == "All"]
-    return {
-        "logical_date": day.isoformat(),
-        "rows_written": written,
-        "report": str(report),
-        "campaigns": {
-            row.campaign_id: {
-                "source": row.campaign_source,
-                "treatment": row.treatment_members,
-                "holdout": row.holdout_members,
-                "pending": row.pending_members,
-                "conversion_lift_abs": row.conversion_lift_abs,
-                "interval": [row.conversion_lift_abs_low, row.conversion_lift_abs_high],
-                "p_value": row.conversion_p_value,
-                "warning": row.warning,
-            }  # fmt: skip
-            for row in overall.itertuples()
-        },
-    }
+    return json_safe(
+        {
+            "logical_date": day.isoformat(),
+            "rows_written": written,
+            "report": str(report),
+            "campaigns": {
+                row.campaign_id: {
+                    "source": row.campaign_source,
+                    "treatment": row.treatment_members,
+                    "holdout": row.holdout_members,
+                    "pending": row.pending_members,
+                    "conversion_lift_abs": row.conversion_lift_abs,
+                    "interval": [row.conversion_lift_abs_low, row.conversion_lift_abs_high],
+                    "p_value": row.conversion_p_value,
+                    "warning": row.warning,
+                }  # fmt: skip
+                for row in overall.itertuples()
+            },
+        }
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import duckdb
 import numpy as np
@@ -81,6 +82,8 @@ def test_campaign_results_measure_planted_orders_per_segment(activation_env):
     early = measure_campaigns((DAY + dt.timedelta(days=3)).isoformat())
     assert early["campaigns"]["win_back"]["treatment"] == 0
     assert "still open" in early["campaigns"]["win_back"]["warning"]
+    assert early["campaigns"]["win_back"]["conversion_lift_abs"] is None, "no NaN in a task's result"
+    json.dumps(early, allow_nan=False)  # what Airflow stores as the task's XCom
     result = measure_campaigns((DAY + dt.timedelta(days=8)).isoformat())
     overall = result["campaigns"]["win_back"]
     holdout = members[members["is_holdout"]]
