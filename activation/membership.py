@@ -156,11 +156,11 @@ def materialise(
         )
         count.balance = balance_check(members, BALANCE_COLUMNS)
         for column, check in count.balance.items():
-            if not check["balanced"]:
-                log.warning(
-                    "audience %s: holdout and treatment differ in %s mix (chi-square p = %.4f)",
-                    audience.name, column, check["p_value"],
-                )  # fmt: skip
+            level = logging.INFO if check["balanced"] else logging.WARNING
+            log.log(
+                level, "audience %s: holdout against treatment on the %s mix: chi-square p = %.4f (%s)",
+                audience.name, column, check["p_value"], "balanced" if check["balanced"] else "NOT balanced",
+            )  # fmt: skip
         frames.append(
             members[[KEY, "is_holdout"]].assign(
                 audience_name=audience.name, channel=audience.channel, audience_version=audience.version
