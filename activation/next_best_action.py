@@ -18,6 +18,7 @@ re-run of a date over the same marts writes the same rows.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import duckdb
 import pandas as pd
@@ -25,9 +26,11 @@ import pandas as pd
 from activation.action_rules import ActionRule, check_action_rules, load_action_rules
 from activation.audiences import CHANNELS
 from activation.catalog import BASE_TABLE, KEY, load_catalog
-from activation.conditions import Compiled
+from activation.conditions import Compiled, referenced_columns
 from customer_platform.config import get_settings
 from customer_platform.warehouse_tables import column_ddl, ensure_table, replace_rows, warehouse_transaction
+
+log = logging.getLogger(__name__)
 
 CURRENT_TABLE = "marts.next_best_action"
 HISTORY_TABLE = "marts.next_best_action_history"
@@ -140,10 +143,20 @@ def run_next_best_action(logical_date: str) -> dict:
     """Evaluate the action rules for `logical_date` (YYYY-MM-DD) and write both tables; a JSON-friendly summary.
 
     Idempotent: re-running a date replaces that date's rows. ActionRuleError (one line naming
-    the file and key) when a rule file is bad or names a column the warehouse does not have.
+    the file and key) when a rule file is bad or names an unknown column; a rule on a mart not
+    built yet (no segments on a short history) is skipped with the reason, like an audience.
     """
     day = dt.date.fromisoformat(logical_date)
     rules = load_action_rules(get_settings().action_rules_dir)
+    with duckdb.connect(str(get_settings().warehouse_path), read_only=True) as reader:
+        missing = load_catalog(reader).missing
+    skipped = {}
+    for rule in rules:  # a mart not built yet (no segments on a small history) is a skip, not an error
+        lacking = sorted(referenced_columns(rule.when) & set(missing))
+        if lacking:
+            skipped[rule.id] = f"needs {missing[lacking[0]]} ({', '.join(lacking)}), not built yet"
+            log.warning("action rule %s skipped: %s", rule.id, skipped[rule.id])
+    rules = [rule for rule in rules if rule.id not in skipped]
     active = [rule for rule in rules if rule.is_active(day)]
     with warehouse_transaction({"nba_rules_frame": rules_frame(active)}) as con:
         catalog = load_catalog(con)
@@ -162,6 +175,7 @@ def run_next_best_action(logical_date: str) -> dict:
         "logical_date": day.isoformat(),
         "rules_loaded": len(rules),
         "rules_active": [rule.id for rule in active],
+        "rules_skipped": skipped,
         **summary,
         "rows_written": written,
     }

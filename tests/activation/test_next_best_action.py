@@ -228,3 +228,12 @@ def test_a_date_on_which_no_rule_is_active_clears_that_dates_rows(nba_env):
     summary = run_next_best_action(DAY)
     assert summary["rules_active"] == [] and summary["rows_written"] == {CURRENT_TABLE: 0, HISTORY_TABLE: 0}
     assert read(settings, f"select count(*) as n from {HISTORY_TABLE}").n[0] == 0
+
+
+def test_a_rule_on_a_mart_not_built_yet_is_skipped_with_the_reason(nba_env):
+    settings, rules_dir = nba_env
+    write_rules(rules_dir, {"by_segment": RULES["welcome"].replace("lifecycle_stage", "segment_name")})
+    summary = run_next_best_action(DAY)
+    assert "marts.customer_segments" in summary["rules_skipped"]["by_segment"]
+    assert "by_segment" not in summary["rules_active"] and "welcome" in summary["rules_active"]
+    assert "by_segment" not in set(read(settings, f"select rule_id from {HISTORY_TABLE}")["rule_id"])
