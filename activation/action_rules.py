@@ -36,9 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from activation.audiences import CHANNELS, NAME
+from activation.audiences import CHANNELS, NAME, parse_date, read_yaml
 from activation.catalog import Catalog
 from activation.conditions import Compiled, RuleError, compile_rule
 
@@ -95,17 +93,6 @@ class ActionRule:
             raise ActionRuleError(f"{self.path.name}: {message}") from None
 
 
-def _date(value: Any, where: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise ActionRuleError(f"{where}: {value!r} is not a date (YYYY-MM-DD)") from None
-
-
 def _action(raw: Any, where: str) -> tuple[str, str, str | None]:
     if not isinstance(raw, dict):
         raise ActionRuleError(f"{where}: expected a mapping with type and code")
@@ -159,23 +146,22 @@ def parse_action_rule(raw: Any, path: Path) -> ActionRule:
     kind, code, action_description = _action(values["action"], f"{where}.action")
     if not isinstance(values["enabled"], bool):
         raise ActionRuleError(f"{where}.enabled: expected true or false")
-    start = None if values["start_date"] is None else _date(values["start_date"], f"{where}.start_date")
-    end = None if values["end_date"] is None else _date(values["end_date"], f"{where}.end_date")
+    start = (
+        None
+        if values["start_date"] is None
+        else parse_date(values["start_date"], f"{where}.start_date", ActionRuleError)
+    )
+    end = (
+        None
+        if values["end_date"] is None
+        else parse_date(values["end_date"], f"{where}.end_date", ActionRuleError)
+    )
     if start is not None and end is not None and end < start:
         raise ActionRuleError(f"{where}.end_date: {end} is before start_date {start}")
     return ActionRule(
         rule_id, values["description"], values["channel"], priority, values["when"], kind, code,
         action_description, start, end, values["enabled"], path,
     )  # fmt: skip
-
-
-def _read(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" (line {mark.line + 1})" if mark else ""
-        raise ActionRuleError(f"{path.name}: not valid YAML{line}") from None
 
 
 def check_unique_ids(rules: list[ActionRule]) -> None:
@@ -194,7 +180,7 @@ def load_action_rules(directory: Path) -> list[ActionRule]:
     if not directory.is_dir():
         raise ActionRuleError(f"CDP_ACTION_RULES_DIR {directory} is not a directory")
     paths = sorted(path for pattern in SUFFIXES for path in directory.glob(pattern))
-    rules = [parse_action_rule(_read(path), path) for path in paths]
+    rules = [parse_action_rule(read_yaml(path, ActionRuleError), path) for path in paths]
     check_unique_ids(rules)
     return sorted(rules, key=lambda rule: rule.id)
 

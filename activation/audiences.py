@@ -95,7 +95,8 @@ class Audience:
             raise AudienceError(f"{self.path.name}: {exc}") from None
 
 
-def _date(value: Any, where: str) -> dt.date:
+def parse_date(value: Any, where: str, error: type[ValueError] = AudienceError) -> dt.date:
+    """A date from a YAML value (a date or YYYY-MM-DD text); `error` names `where` otherwise."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -103,7 +104,17 @@ def _date(value: Any, where: str) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise AudienceError(f"{where}: {value!r} is not a date (YYYY-MM-DD)") from None
+        raise error(f"{where}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def read_yaml(path: Path, error: type[ValueError] = AudienceError) -> Any:
+    """The parsed YAML of `path`; `error` names the file (and the line) when it is not valid YAML."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" (line {mark.line + 1})" if mark else ""
+        raise error(f"{path.name}: not valid YAML{line}") from None
 
 
 def _destination(raw: Any, where: str) -> Destination:
@@ -173,8 +184,8 @@ def parse_audience(raw: Any, path: Path) -> Audience:
     names = [d.name for d in destinations]
     if len(set(names)) != len(names):
         raise AudienceError(f"{where}.destinations: two destinations share a name; give each a unique name")
-    start = _date(values["start_date"], f"{where}.start_date")
-    end = None if values["end_date"] is None else _date(values["end_date"], f"{where}.end_date")
+    start = parse_date(values["start_date"], f"{where}.start_date")
+    end = None if values["end_date"] is None else parse_date(values["end_date"], f"{where}.end_date")
     if end is not None and end < start:
         raise AudienceError(f"{where}.end_date: {end} is before start_date {start}")
     return Audience(
@@ -189,13 +200,7 @@ def load_audiences(directory: Path) -> list[Audience]:
         raise AudienceError(f"CDP_AUDIENCES_DIR {directory} is not a directory")
     audiences = []
     for path in sorted(directory.glob("*.yml")):
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = f" (line {mark.line + 1})" if mark else ""
-            raise AudienceError(f"{path.name}: not valid YAML{line}") from None
-        audiences.append(parse_audience(raw, path))
+        audiences.append(parse_audience(read_yaml(path), path))
     return audiences
 
 
