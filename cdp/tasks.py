@@ -12,6 +12,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from customer_platform.alerts import send_alert
 from customer_platform.config import get_settings
 from customer_platform.warehouse import WAREHOUSE_POOL  # noqa: F401 - the DAG files import the pool name from here
 
@@ -61,22 +62,26 @@ def _date(ds: str | None) -> str:
 
 
 def on_failure_record(context: dict[str, Any]) -> None:
-    """Append a concise failure record (task, logical date, reason) to data/runs/failures.jsonl."""
+    """Append a failure record (task, logical date, reason) to data/runs/failures.jsonl, and alert.
+
+    Used as both the tasks' and the DAGs' `on_failure_callback`. Airflow calls a task's only
+    when its last try has failed (a try with retries left calls `on_retry_callback`), so one
+    failed task is one record and one "failure" alert (`send_alert`, no personal data). The
+    DAG's callback (its context has a `reason`) records the run; it alerts only when no task
+    did (`timed_out`, a deadlock), not for `task_failure`.
+    """
     settings = get_settings()
     ti = context.get("task_instance") or context.get("ti")
     exception = context.get("exception")
+    scope = "task" if exception or "reason" not in context else "dag_run"
     record = {
-        "scope": "task" if exception else "dag_run",
-        "dag_id": getattr(ti, "dag_id", None),
+        "scope": scope,
+        "dag_id": getattr(ti, "dag_id", None) or getattr(context.get("dag"), "dag_id", None),
         "task_id": getattr(ti, "task_id", None),
         "run_id": context.get("run_id"),
         "logical_date": context.get("ds"),
         "try_number": getattr(ti, "try_number", None),
-        "reason": (
-            f"{type(exception).__name__}: {exception}"
-            if exception
-            else str(context.get("reason") or "DAG run failed (see the failed task's record)")
-        ),
+        "reason": _failure_reason(scope, exception, context),
         "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     path = settings.run_summaries_dir / "failures.jsonl"
@@ -84,6 +89,39 @@ def on_failure_record(context: dict[str, Any]) -> None:
     with path.open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(record) + "\n")
     log.error("failure recorded: %s", record)
+    if scope == "task" or context.get("reason") != "task_failure":
+        _alert_failure(record, context, exception, str(path))
+
+
+def _failure_reason(scope: str, exception: Any, context: dict[str, Any]) -> str:
+    if exception:
+        return f"{type(exception).__name__}: {exception}"
+    if scope == "dag_run":
+        return str(context.get("reason") or "DAG run failed (see the failed task's record)")
+    return "task failed without an exception (killed, or lost its heartbeat)"
+
+
+def _alert_failure(record: dict[str, Any], context: dict[str, Any], exception: Any, path: str) -> None:
+    """One "failure" alert for a failure record; never raises (the callback must not fail)."""
+    try:
+        ti = context.get("task_instance") or context.get("ti")
+        error = type(exception).__name__ if exception else None
+        if record["scope"] == "task":
+            summary = f"{record['dag_id']}.{record['task_id']} failed for {record['logical_date']} ({error})"
+        else:
+            summary = f"{record['dag_id']} run {record['run_id']} failed: {context.get('reason')}"
+        details = {key: record[key] for key in ("dag_id", "task_id", "run_id", "logical_date", "try_number")}
+        details |= {
+            "max_tries": getattr(ti, "max_tries", None),
+            "exception_class": error,
+            "exception": str(exception) if exception else None,  # send_alert scrubs it
+            "reason": context.get("reason"),
+            "failure_record": path,
+            "log_url": getattr(ti, "log_url", None) if record["scope"] == "task" else None,
+        }
+        send_alert("failure", summary, {k: v for k, v in details.items() if v is not None})
+    except Exception as exc:  # noqa: BLE001 - an alert problem must not hide the failure
+        log.error("failure alert not sent: %s", type(exc).__name__)
 
 
 def run_ingestion(source: str, ds: str | None, run_id: str | None) -> dict[str, Any]:

@@ -14,6 +14,8 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+from customer_platform.alert_settings import ALERT_ENV_VARS, AlertSettings
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 #: Contracts shipped with the platform (the demo sources and an example); see docs/sources.md.
@@ -28,7 +30,7 @@ ENV_VARS: tuple[str, ...] = (
     "SPARK_SHUFFLE_PARTITIONS", "CDP_SPARK_JAVA_OPTIONS", "CDP_SPARK_SUBMIT", "MLFLOW_TRACKING_URI",
     "MLFLOW_ARTIFACT_ROOT", "AIRFLOW_HOME", "DBT_PROFILES_DIR", "DBT_THREADS", "CDP_DBT_EXECUTION_MODE",
     "CDP_DUCKDB_MEMORY_LIMIT", "CDP_CHURN_HORIZON_DAYS", "CDP_AT_RISK_THRESHOLD", "CDP_AUDIENCES_DIR",
-    "CDP_ACTION_RULES_DIR", "CDP_EXPORTS_DIR",
+    "CDP_ACTION_RULES_DIR", "CDP_EXPORTS_DIR", *ALERT_ENV_VARS,
 )  # fmt: skip
 
 #: JVM flags of the Spark driver and executors. Parallel GC suits batch jobs on few cores
@@ -119,6 +121,8 @@ class Settings:
     #: First logical date of the nightly pipeline (the DAG's start_date); earlier dates are refused.
     start_date: str
     seed: int
+    #: Alert channels (CDP_ALERT_*; README "Alerts"); `customer_platform.alerts.send_alert` uses them.
+    alerts: AlertSettings
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -168,6 +172,7 @@ class Settings:
             demo_end_date=_env("CDP_DEMO_END_DATE", "2026-06-30"),
             start_date=_env("CDP_START_DATE", demo_start_date),
             seed=_env_int("CDP_SEED", 42),
+            alerts=AlertSettings.from_env(),
         )
         settings.validate()
         return settings
@@ -204,6 +209,7 @@ class Settings:
         }
         for name, value in dates.items():
             parse_iso_date(value, name)
+        self.alerts.validate()
 
     # Derived locations -------------------------------------------------------------
     @property
