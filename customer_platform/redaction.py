@@ -11,13 +11,14 @@ id. `scrub` replaces, in this order:
    identifier or a secret (email, phone, name, address, postcode,
    birth, ip, cookie, user, customer, id, token, password, ...)      -> `key=[redacted]`
 4. phone-like numbers: 7+ digits written with `+`, spaces, dots,
-   dashes, slashes or brackets between them (ISO dates are kept)    -> `[phone]`
+   dashes, slashes or brackets between them                         -> `[phone]`
 5. any remaining run of 6+ digits (card, account, CRM and loyalty
    numbers: `C0000123` becomes `C[number]`)                        -> `[number]`
 6. quoted literals ('...' or "...") other than dotted or snake_case
    names and paths (tables, columns, files stay readable)           -> `'[redacted]'`
 
-then collapses whitespace and truncates to `limit` characters. What it cannot know is a
+ISO dates and timestamps (`2026-06-30`, `2026-06-30T12:50:45.202220+00:00`, as in Airflow run
+ids) are kept whole: they date the failure and identify nobody on their own. It then collapses whitespace and truncates to `limit` characters. What it cannot know is a
 name written bare in running text ("Ann Smith not found"): such text is only safe because
 the alert keeps to the allow-list and the message stays short. Over-redaction (an amount
 with many digits, a time stamp with microseconds) is accepted as the price of that.
@@ -47,10 +48,13 @@ _PAIR = re.compile(
     r"['\"]?(?P<name>[A-Za-z][\w.\-]*)['\"]?\s*[=:]\s*"
     r"(?=(?P<value>'[^']*'|\"[^\"]*\"|[^\s,;&)\]}]+))"
 )
-_PHONE = re.compile(r"(?<![\w+])(?!\d{4}-\d{2}-\d{2}(?!\d))\+?\(?\d(?:[ .\-/()]{0,2}\d)+")
+_ISO_TIME = re.compile(
+    r"(?<!\d)\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?(?!\d)"
+)
+_PHONE = re.compile(r"(?<![\w+])\+?\(?\d(?:[ .\-/()]{0,2}\d)+")
 _DIGITS = re.compile(r"\d{6,}")
 _QUOTED = re.compile(r"(?<![A-Za-z])'([^'\n]*)'(?![A-Za-z])|\"([^\"\n]*)\"")
-_SAFE_LITERAL = re.compile(r"[a-z][a-z0-9]*(?:[._/][a-z0-9]+)+|/[\w./\-]*|\[[a-z]+\]|")
+_SAFE_LITERAL = re.compile(r"[a-z][a-z0-9]*(?:[._/][a-z0-9]+)+|/[\w./\-]*|\[[a-z]+\]|\x00.\x00|")
 _SPACE = re.compile(r"\s+")
 _WORD_SPLIT = re.compile(r"[_.\-]+|(?<=[a-z])(?=[A-Z])")
 
@@ -86,14 +90,21 @@ def _quoted(match: re.Match[str]) -> str:
 
 def scrub(text: object, limit: int = DEFAULT_LIMIT) -> str:
     """`text` (any object, as `str()`) with personal data replaced; at most `limit` characters."""
-    result = str(text)
-    result = _EMAIL.sub("[email]", result)
+    kept: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        kept.append(match[0])
+        return f"\x00{chr(0xE000 + len(kept) - 1)}\x00"  # no digit: untouched by the rules below
+
+    result = _EMAIL.sub("[email]", str(text).replace("\x00", ""))
+    result = _ISO_TIME.sub(keep, result)
     result = _UUID.sub("[id]", result)
     result = _HEX.sub("[id]", result)
     result = _redact_pairs(result)
     result = _PHONE.sub(_phone, result)
     result = _DIGITS.sub("[number]", result)
     result = _QUOTED.sub(_quoted, result)
+    result = re.sub("\x00(.)\x00", lambda m: kept[ord(m[1]) - 0xE000], result)
     return truncate(_SPACE.sub(" ", result).strip(), limit)
 
 

@@ -113,6 +113,13 @@ def test_what_operators_need_stays_readable():
     assert scrub(message) == message
 
 
+def test_dates_and_run_ids_stay_whole_but_a_birth_date_under_its_key_does_not():
+    run_id = "manual__2026-12-06T12:50:45.202220+00:00"
+    assert scrub(f"run {run_id} at 2026-06-30 12:00:01Z") == f"run {run_id} at 2026-06-30 12:00:01Z"
+    assert scrub("birth_date=1984-03-02, dob: '1984-03-02'") == "birth_date=[redacted], dob: [redacted]"
+    assert scrub("2026-06-30 07700 900123") == "2026-06-30 [phone]"
+
+
 def test_keys_that_name_identifiers():
     assert all(
         map(is_identifier_key, ["email", "customer_id", "firstName", "phone_number", "ip", "api.token"])
