@@ -20,6 +20,7 @@ import time
 import urllib.error
 import urllib.request
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
 from typing import Any
 
 from customer_platform.alert_settings import AlertSettings
@@ -72,6 +73,8 @@ def build_email(settings: AlertSettings, subject: str, body: str, key: str) -> E
     message["Subject"] = subject
     message["From"] = settings.email_from
     message["To"] = ", ".join(settings.email_to)
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(idstring=key[:16], domain=settings.email_from.rpartition("@")[2])
     message["X-CDP-Alert-Id"] = key
     message.set_content(body)
     return message

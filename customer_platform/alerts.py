@@ -89,7 +89,9 @@ def email_text(payload: Mapping[str, Any]) -> tuple[str, str]:
     if payload.get("omitted_fields"):
         lines.append(f"omitted_fields: {payload['omitted_fields']} (not on the alert allow-list)")
     lines += ["", f"alert_id: {payload['alert_id']}", f"sent_at: {payload['sent_at']}", ""]
-    lines.append("Alerts carry no personal data; the failure record named above holds the full error.")
+    lines.append(
+        "Alerts carry no personal data: full errors stay in the platform's failure records and logs."
+    )
     return subject, "\n".join(lines) + "\n"
 
 

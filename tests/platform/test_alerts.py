@@ -9,8 +9,9 @@ import re
 import pytest
 
 from cdp.tasks import on_failure_record
+from customer_platform.alert_settings import ALERT_ENV_VARS
 from customer_platform.alerts import alert_payload, send_alert
-from customer_platform.config import Settings
+from customer_platform.config import ENV_VARS, REPO_ROOT, Settings
 from tests.platform.alert_servers import SmtpReceiver, free_port, self_signed_tls
 
 EMAIL, PHONE, E164 = "Ann.Smith+vip@Example.co.uk", "07700 900123", "+447700900123"
@@ -226,6 +227,21 @@ def test_settings_never_show_the_password_or_the_webhook_token(alert_env, webhoo
     shown = repr(settings) + json.dumps(settings.describe())
     assert "s3cret-pw" not in shown and "T0KEN" not in shown
     assert "webhook=http://127.0.0.1/" in settings.describe()["alerts"]
+
+
+def test_every_alert_variable_is_documented_passed_to_the_containers_and_off_by_default(alert_env):
+    example = dict(
+        line.split("=", 1)
+        for line in (REPO_ROOT / ".env.example").read_text().splitlines()
+        if line.startswith("CDP_ALERT_")
+    )
+    assert set(example) == set(ALERT_ENV_VARS) <= set(ENV_VARS)
+    compose = (REPO_ROOT / "docker-compose.yml").read_text()
+    assert all(f"  {name}: ${{{name}}}" in compose for name in ALERT_ENV_VARS)
+    assert all(f"`{name}`" in (REPO_ROOT / "README.md").read_text() for name in ALERT_ENV_VARS)
+    assert alert_env(**example).alerts.channels() == (), (
+        "the example's values are valid and switch alerts off"
+    )
 
 
 def _context(**extra):
