@@ -105,9 +105,11 @@ def _alert_failure(record: dict[str, Any], context: dict[str, Any], exception: A
     """One "failure" alert for a failure record; never raises (the callback must not fail)."""
     try:
         ti = context.get("task_instance") or context.get("ti")
-        error = type(exception).__name__ if exception else None
+        # Airflow passes the exception, or only its text on some paths.
+        error = type(exception).__name__ if isinstance(exception, BaseException) else None
         if record["scope"] == "task":
-            summary = f"{record['dag_id']}.{record['task_id']} failed for {record['logical_date']} ({error})"
+            cause = error or ("error" if exception else "no exception: killed, or lost its heartbeat")
+            summary = f"{record['dag_id']}.{record['task_id']} failed for {record['logical_date']} ({cause})"
         else:
             summary = f"{record['dag_id']} run {record['run_id']} failed: {context.get('reason')}"
         details = {key: record[key] for key in ("dag_id", "task_id", "run_id", "logical_date", "try_number")}

@@ -272,6 +272,14 @@ def test_the_failure_callback_alerts_once_per_failed_task_not_per_dag_run(alert_
     _assert_no_personal_data(webhook.received_bytes())
 
 
+def test_a_task_killed_without_an_exception_still_alerts_once(alert_env, webhook):
+    alert_env(CDP_ALERT_WEBHOOK_URL=webhook.url)
+    on_failure_record(_context())  # the DAG processor's callback for a task that lost its heartbeat
+    (alert,) = webhook.accepted
+    assert alert["summary"].endswith("(no exception: killed, or lost its heartbeat)")
+    assert "exception_class" not in alert["details"]
+
+
 def test_the_failure_callback_survives_a_dead_channel(alert_env):
     alert_env(CDP_ALERT_WEBHOOK_URL=f"http://127.0.0.1:{free_port()}/hook")
     on_failure_record(_context(exception=RuntimeError("boom")))  # logs, does not raise
