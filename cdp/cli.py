@@ -10,6 +10,7 @@ from pathlib import Path
 
 from cdp import commands
 from cdp.activation_commands import add_activation_commands
+from cdp.dashboard_command import add_dashboard_command
 from cdp.summary import collect_summary, format_summary
 from customer_platform.config import get_settings, parse_iso_date
 
@@ -262,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.set_defaults(func=cmd_validate_contracts)
 
     add_activation_commands(sub, settings, _logical_date)
+    add_dashboard_command(sub)
 
     config = sub.add_parser("config", help="print the resolved configuration")
     config.set_defaults(func=cmd_config)

@@ -6,8 +6,10 @@ import ast
 import functools
 import inspect
 import os
+import re
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -55,6 +57,18 @@ def isolated_settings(tmp_path, monkeypatch):
     reload_settings()
 
 
+@pytest.fixture()
+def test_output_dir(request):
+    """`test-output/<test name>/` at the repository root (or under CDP_TEST_OUTPUT_DIR): files a test
+    leaves for people to look at (screenshots), kept after the run and ignored by git."""
+    from customer_platform.config import REPO_ROOT
+
+    root = Path(os.environ.get("CDP_TEST_OUTPUT_DIR") or REPO_ROOT / "test-output")
+    folder = root / re.sub(r"[^A-Za-z0-9._-]+", "_", request.node.name).strip("_")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def spark():
     """The one SparkSession of the test session."""
@@ -71,7 +85,7 @@ def spark():
 # - its module is in TIER_MODULES, or it carries an explicit @pytest.mark.<tier>.
 # `unit` is what is left: no Spark session, no dbt, no DAG. `make test-fast` runs `-m unit`;
 # a unit test that starts an engine anyway fails, naming itself (see `_audit` below).
-TIERS = ("spark", "dbt", "airflow", "e2e")
+TIERS = ("spark", "dbt", "airflow", "e2e", "browser")
 
 #: Engine entry points: a call to one of these names in a test or fixture body puts the test in
 #: these tiers (found with `ast`, so strings and comments do not count).
@@ -101,6 +115,7 @@ TIER_FIXTURES: dict[str, set[str]] = {
     },
     "airflow": {"dagbag", "day_by_day", "backfilled"},
     "e2e": {"platform_run"},  # `cdp run` in a subprocess (tests/test_end_to_end.py)
+    "browser": {"chromium"},  # headless Debian Chromium through Selenium (tests/dashboard/conftest.py)
 }
 
 #: Modules whose every test is in a tier (paths relative to the repository).
