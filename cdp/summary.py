@@ -9,6 +9,7 @@ from typing import Any
 from cdp.activation_summary import activation_summary, format_activation
 from customer_platform.config import Settings, get_settings
 from customer_platform.registry import get_registry
+from dashboard import DEFAULT_PORT
 
 MART_TABLES = (
     "customer_identity_map",
@@ -171,6 +172,7 @@ def next_steps(settings: Settings) -> dict[str, str]:
         "exports": str(settings.exports_dir),
         "campaign_report": str(settings.reports_dir / "campaigns"),
         "run_summaries": str(settings.run_summaries_dir),
+        "dashboard": f".venv/bin/cdp dashboard, then open http://127.0.0.1:{DEFAULT_PORT}/",
     }
 
 
