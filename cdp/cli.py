@@ -88,12 +88,21 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    """Run a read-only SQL query against the warehouse and print the result."""
+    """Run a read-only SQL query against the warehouse (no host files, no extensions) and print the result."""
     import duckdb
 
-    con = duckdb.connect(str(get_settings().warehouse_path), read_only=True)
+    from customer_platform.warehouse_reader import WarehouseBusyError, open_for_analysts
+
+    try:
+        con = open_for_analysts(get_settings().warehouse_path, args.wait)
+    except (FileNotFoundError, WarehouseBusyError) as error:
+        print(f"cdp query: {error}", file=sys.stderr)
+        return 3
     try:
         con.sql(args.sql).show(max_rows=args.max_rows)
+    except duckdb.Error as error:
+        print(f"cdp query: {type(error).__name__}: {str(error).splitlines()[0]}", file=sys.stderr)
+        return 2
     finally:
         con.close()
     return 0
@@ -205,6 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     query = sub.add_parser("query", help="read-only SQL against the warehouse")
     query.add_argument("sql")
     query.add_argument("--max-rows", type=_positive_int, default=40)
+    query.add_argument(
+        "--wait", type=float, default=5.0, help="seconds to wait while a run writes the warehouse (default 5)"
+    )
     query.set_defaults(func=cmd_query)
 
     summary = sub.add_parser("summary", help="print the run summary for a logical date")
