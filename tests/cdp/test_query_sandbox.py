@@ -22,7 +22,9 @@ def warehouse(isolated_settings, tmp_path, monkeypatch):
     """A small warehouse file with a marts table and a pii table, at CDP_WAREHOUSE_PATH."""
     path = tmp_path / "warehouse.duckdb"
     con = duckdb.connect(str(path))
-    con.execute("create schema marts; create table marts.customer_segments as select 'U1' as id, 'Champions' as s")
+    con.execute(
+        "create schema marts; create table marts.customer_segments as select 'U1' as id, 'Champions' as s"
+    )
     con.execute("create schema pii; create table pii.customer_contacts as select 'a@mail.example' as email")
     con.close()
     monkeypatch.setenv("CDP_WAREHOUSE_PATH", str(path))
@@ -97,7 +99,9 @@ def test_a_writing_run_is_named_instead_of_a_lock_error(warehouse, capsys):
     try:
         assert holder.stdout.readline().strip() == "locked"
         started = time.monotonic()
-        with pytest.raises(WarehouseBusyError, match=rf"a run is writing the warehouse .*process {holder.pid}"):
+        with pytest.raises(
+            WarehouseBusyError, match=rf"a run is writing the warehouse .*process {holder.pid}"
+        ):
             open_for_analysts(warehouse, wait_seconds=1.0)
         assert time.monotonic() - started >= 1.0  # it retried before giving up
         code, _, err = _query("select 1", capsys, "--wait", "0")
