@@ -24,7 +24,9 @@ from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 from sklearn.pipeline import Pipeline
 
-CHAMPION = "champion"
+from customer_platform.drift import REFERENCE_ARTIFACT, REFERENCE_BINS_KEY, reference_bins
+from customer_platform.model_names import CHAMPION as CHAMPION  # the families import it from here
+
 CHALLENGER = "challenger"
 #: Pinned into every logged model's requirements (a family passes its extra libraries).
 BASE_PACKAGES = ("mlflow", "scikit-learn", "numpy", "pandas", "scipy", "skops")
@@ -111,6 +113,19 @@ def pip_requirements(packages: Sequence[str] = BASE_PACKAGES) -> list[str]:
     return [f"{package}=={installed_version(package)}" for package in packages]
 
 
+def with_reference_bins(metadata: dict[str, Any], reference: pd.DataFrame | None) -> dict[str, Any]:
+    """`metadata` plus the reference bins of every column of `reference`, also logged as a run artifact.
+
+    reference: the model's inputs on its training date; monitoring compares each night's scored
+    inputs with these bins (`customer_platform.drift`). None leaves `metadata` as it is.
+    """
+    if reference is None:
+        return metadata
+    bins = reference_bins(reference, list(reference.columns))
+    mlflow.log_dict(bins, REFERENCE_ARTIFACT)
+    return metadata | {REFERENCE_BINS_KEY: bins}
+
+
 #: Type prefixes trusted when loading a logged pipeline: this package's own estimators.
 OWN_TYPES = ("models.",)
 #: scikit-learn's internal helper types (fitted trees, calibrators) and numpy dtypes, which
@@ -138,12 +153,14 @@ def log_and_register_model(
     metadata: dict[str, Any],
     packages: Sequence[str] = BASE_PACKAGES,
     trusted_prefixes: Sequence[str] = OWN_TYPES,
+    reference: pd.DataFrame | None = None,
 ) -> str:
     """Log `pipeline` to the active run as `model` and register it as `model_name`; returns the version.
 
     inputs / outputs: the model's inputs and predictions (their first rows give the
     signature and input example). metadata: family-specific facts stored with the model.
     trusted_prefixes: type prefixes skops may load (`skops_trusted_types`).
+    reference: the inputs whose bins are stored with the version (`with_reference_bins`).
     """
     info = mlflow.sklearn.log_model(
         pipeline,
@@ -151,7 +168,7 @@ def log_and_register_model(
         signature=infer_signature(inputs.head(100), outputs[:100]),
         input_example=inputs.head(5),
         registered_model_name=model_name,
-        metadata=metadata,
+        metadata=with_reference_bins(metadata, reference),
         pip_requirements=pip_requirements(packages),
         skops_trusted_types=skops_trusted_types(pipeline, trusted_prefixes),
     )
@@ -165,11 +182,13 @@ def log_and_register_pyfunc(
     model_name: str,
     metadata: dict[str, Any],
     packages: Sequence[str] = BASE_PACKAGES,
+    reference: pd.DataFrame | None = None,
 ) -> str:
     """Log a python-function model to the active run as `model` and register it; returns the version.
 
     For families whose model is not a scikit-learn pipeline (e.g. the lifetime-value
-    parameters); inputs / outputs give the signature and input example as above.
+    parameters); inputs / outputs give the signature and input example, and reference the
+    stored bins, as above.
     """
     info = mlflow.pyfunc.log_model(
         name="model",
@@ -177,7 +196,7 @@ def log_and_register_pyfunc(
         signature=infer_signature(inputs.head(100), outputs.head(100)),
         input_example=inputs.head(5),
         registered_model_name=model_name,
-        metadata=metadata,
+        metadata=with_reference_bins(metadata, reference),
         pip_requirements=pip_requirements(packages),
     )
     return str(info.registered_model_version)

@@ -6,6 +6,11 @@ labels end on or before the validation date, so the champion of any earlier trai
 a later challenger's validation labels and both are compared on them like for like. The first
 version becomes champion, later ones are promoted by
 `models.prediction.promotion_rule.should_promote_churn`.
+
+The reference bins stored with a version (`models.registry.with_reference_bins`) are those of the
+features of everyone the model would score on its logical date (the snapshot as of L), not of the
+training rows: those are snapshots of dates at least two horizons earlier by design (a label needs
+a future window), so they would differ from every night's scoring inputs by construction.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from models.prediction.evaluation import (
 from models.prediction.explain import churn_permutation_importance
 from models.prediction.promotion_rule import should_promote_churn
 from models.prediction.registered_models import CHURN_EXPERIMENT, CHURN_MODEL, PACKAGES
+from models.prediction.snapshot import customer_snapshot
 from models.promotion import PromotionDecision, apply_promotion, decide_promotion
 from models.registry import (
     CHAMPION,
@@ -178,6 +184,7 @@ def train_churn(
         version = log_and_register_model(
             chosen.pipeline, inputs, chosen.pipeline.predict_proba(inputs)[:, 1], CHURN_MODEL, metadata, PACKAGES,
             trusted_prefixes=OWN_TYPES + SKLEARN_INTERNAL_TYPES,
+            reference=customer_snapshot(con, plan.logical_date)[features],
         )  # fmt: skip
         if champion_metrics:
             mlflow.log_metrics({f"champion_{k}": v for k, v in champion_metrics.items() if np.isfinite(v)})

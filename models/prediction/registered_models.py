@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from customer_platform.model_names import CHURN_MODEL, CLV_MODEL
 from customer_platform.registry import Registry, get_registry
 from models.prediction.snapshot import EMAIL_FEATURES, ORDER_FEATURES, WEB_FEATURES
 from models.registry import CHAMPION, alias_uri
 
-CHURN_MODEL = "customer_churn"
-CLV_MODEL = "customer_clv"
+#: CHURN_MODEL and CLV_MODEL are the foundation's names (monitoring reads the champions by them).
 CHURN_EXPERIMENT = "customer_churn"
 CLV_EXPERIMENT = "customer_clv"
 CHURN_CHAMPION_URI = alias_uri(CHURN_MODEL, CHAMPION)

@@ -4,7 +4,9 @@ Churn probability (`customer_churn@champion`) on the features as of the logical 
 expected purchases in 90 days and the 12-month value (`customer_clv@champion`) on the BTYD
 summary as of the same date (and, for the churn-evidence candidate, that churn probability); At-Risk above `CDP_AT_RISK_THRESHOLD`; value tiers by CLV decile;
 the three strongest drivers of every At-Risk customer. Aliases are resolved to versions first,
-so a promotion mid-run cannot mix models. Re-running a date rewrites the same rows.
+so a promotion mid-run cannot mix models. Re-running a date rewrites the same rows. Each model's
+scored inputs are counted per reference bin of its version into `marts.model_input_profiles`
+(`customer_platform.input_profiles`), what monitoring measures drift on.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ import numpy as np
 import pandas as pd
 
 from customer_platform.config import get_settings
+from customer_platform.drift import REFERENCE_BINS_KEY
+from customer_platform.input_profiles import PROFILES_TABLE, write_input_profile
 from customer_platform.warehouse_tables import warehouse_reader
 from models.features import parse_logical_date
 from models.prediction.churn import predict_churn
-from models.prediction.clv import BTYD_INPUTS, predict_value
+from models.prediction.clv import BTYD_INPUTS, CHURN_INPUT, predict_value
 from models.prediction.evaluation import decile_of
 from models.prediction.explain import churn_shap_values, top_drivers
 from models.prediction.registered_models import CHURN_CHAMPION_URI, CHURN_EXPERIMENT, CLV_CHAMPION_URI
@@ -50,13 +54,24 @@ class PredictionScoreResult:
     score_run_id: str = ""
 
 
+@dataclass(frozen=True)
+class ScoredInputs:
+    """The inputs one model version scored, and the reference bins stored with it (None: none stored)."""
+
+    model_name: str
+    model_version: str
+    references: dict | None
+    inputs: pd.DataFrame
+
+
 def predict_customers(
     logical_date: dt.date, churn_uri: str, clv_uri: str
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(prediction rows, driver rows) for every known buyer as of `logical_date`."""
+) -> tuple[pd.DataFrame, pd.DataFrame, list[ScoredInputs]]:
+    """(prediction rows, driver rows, each model's scored inputs) for every known buyer as of `logical_date`."""
     threshold = get_settings().at_risk_threshold
     churn_version, clv_version = resolve_model_version(churn_uri), resolve_model_version(clv_uri)
-    features = list(load_model_metadata(churn_version)["features"])
+    churn_metadata, clv_metadata = load_model_metadata(churn_version), load_model_metadata(clv_version)
+    features = list(churn_metadata["features"])
     pipeline = load_pipeline(churn_version)
     parameters = load_python_model(clv_version).parameters
     with warehouse_reader() as con:
@@ -94,7 +109,14 @@ def predict_customers(
         churn_model_version=int(churn_version.version),
         shap_value=drivers["shap_value"].round(PROBABILITY_DECIMALS),
     )
-    return predictions, drivers
+    clv_inputs = frame[list(BTYD_INPUTS)].assign(**{CHURN_INPUT: probability})
+    scored = [
+        ScoredInputs(churn_version.name, str(churn_version.version), churn_metadata.get(REFERENCE_BINS_KEY),
+                     frame[features]),
+        ScoredInputs(clv_version.name, str(clv_version.version), clv_metadata.get(REFERENCE_BINS_KEY),
+                     clv_inputs[list(clv_metadata.get("inputs", BTYD_INPUTS))]),
+    ]  # fmt: skip
+    return predictions, drivers, scored
 
 
 def score_predictions(
@@ -103,8 +125,11 @@ def score_predictions(
     """Score one logical date with the given models (default: the champions) and write back."""
     day = parse_logical_date(logical_date)
     configure_mlflow(CHURN_EXPERIMENT)
-    predictions, drivers = predict_customers(day, churn_uri, clv_uri)
+    predictions, drivers, scored = predict_customers(day, churn_uri, clv_uri)
     written = write_predictions(predictions, drivers, day)
+    written[PROFILES_TABLE] = sum(
+        write_input_profile(day, s.model_name, s.model_version, s.references, s.inputs) for s in scored
+    )
     result = PredictionScoreResult(
         logical_date=day.isoformat(),
         customers=len(predictions),

@@ -8,7 +8,9 @@ of the holdout). The candidate with the lower holdout spend MAE is registered as
 (experiment `customer_clv`): its population parameters are applied to each customer's summary
 as of the scoring date. The first version becomes champion, later ones are promoted by
 `should_promote_value`, both scored on the challenger's holdout, which no earlier version was
-fitted on.
+fitted on. The reference bins stored with a version are those of its inputs over the buyers as of
+L (the population it is registered to score), not of the summary as of V it was fitted on: ages
+and recencies as of V are a horizon younger than on any scoring night, by construction.
 """
 
 from __future__ import annotations
@@ -81,6 +83,15 @@ def churn_probability_as_of(
         snapshot[[KEY, CHURN_INPUT]], on=KEY, how="left", validate="one_to_one"
     )
     return aligned[CHURN_INPUT].to_numpy(dtype=float)
+
+
+def value_inputs_as_of(con: duckdb.DuckDBPyConnection, as_of, churn_version: str | None) -> pd.DataFrame:
+    """The value model's inputs for every buyer as of a date (with the churn probability when it takes one)."""
+    summary = btyd_summary(con, as_of)
+    inputs = summary[list(BTYD_INPUTS)].reset_index(drop=True)
+    if churn_version is not None:
+        inputs[CHURN_INPUT] = churn_probability_as_of(con, churn_version, summary[KEY], as_of)
+    return inputs
 
 
 def _champion_gini(
@@ -177,6 +188,9 @@ def train_value(
             "inputs": names, "logical_date": day, "holdout_metrics": metrics, "candidate": chosen,
             "churn_model_version_at_training": churn_version,
         }  # fmt: skip
+        reference = value_inputs_as_of(
+            con, plan.logical_date, churn_version if parameters.uses_churn else None
+        )
         version = log_and_register_pyfunc(
             CustomerValueModel(parameters),
             inputs,
@@ -184,6 +198,7 @@ def train_value(
             CLV_MODEL,
             metadata,
             CLV_PACKAGES,
+            reference=reference,
         )
         if champion_gini is not None:
             mlflow.log_metric("champion_normalized_gini", champion_gini)

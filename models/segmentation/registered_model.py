@@ -10,9 +10,10 @@ from typing import Any
 
 from mlflow.entities.model_registry import ModelVersion
 
+from customer_platform.model_names import SEGMENTATION_MODEL
 from models.registry import CHAMPION, alias_uri, load_model_metadata, version_uri
 
-MODEL_NAME = "customer_segmentation"
+MODEL_NAME = SEGMENTATION_MODEL
 EXPERIMENT_NAME = "customer_segmentation"
 #: What scoring uses: `models:/customer_segmentation@champion`.
 CHAMPION_URI = alias_uri(MODEL_NAME, CHAMPION)

@@ -6,7 +6,9 @@ negative ids). `marts.customer_segments` is replaced, and `marts.segment_history
 `marts.segment_inputs` (the model inputs per ML-segmented customer, kept for the latest
 `INPUT_DATES_KEPT` dates to measure production stability) get this logical date's rows in
 ONE DuckDB transaction: a failure anywhere leaves the tables as they were. Re-running a
-date gives the same rows (only `assigned_at` differs).
+date gives the same rows (only `assigned_at` differs). The ML-segmented customers' inputs are
+then counted per reference bin of the scoring version into `marts.model_input_profiles`, what
+monitoring measures drift on (`customer_platform.input_profiles`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from customer_platform.drift import REFERENCE_BINS_KEY
+from customer_platform.input_profiles import write_input_profile
 from models.features import FEATURE_COLUMNS, KEY_COLUMN, load_features, parse_logical_date
 from models.registry import load_pipeline, resolve_model_version
 from models.segmentation.pipeline import cluster_centers
@@ -67,6 +71,7 @@ class ScoreResult:
     lifecycle_rows: int = 0
     changed_share_features_steady: float | None = None
     customers_features_steady: int = 0
+    input_profile_rows: int = 0
 
 
 def assign_segments(pipeline: Pipeline, metadata: dict[str, Any], frame: pd.DataFrame) -> pd.DataFrame:
@@ -142,6 +147,9 @@ def score(logical_date: str, model_uri: str = CHAMPION_URI) -> ScoreResult:
             {KEY_COLUMN: ml_inputs[KEY_COLUMN], "inputs": list(ml_inputs[features].to_numpy(dtype="float64"))}
         ),
     )
+    profiled = write_input_profile(
+        day, version.name, str(version.version), metadata.get(REFERENCE_BINS_KEY), ml_inputs[features]
+    )
     counts = {int(k): int(v) for k, v in assignments["segment_id"].value_counts().sort_index().items()}
     result = ScoreResult(
         logical_date=str(day),
@@ -158,6 +166,7 @@ def score(logical_date: str, model_uri: str = CHAMPION_URI) -> ScoreResult:
         lifecycle_rows=len(population.lifecycle),
         changed_share_features_steady=steady_share,
         customers_features_steady=steady,
+        input_profile_rows=profiled,
     )
     return replace(result, score_run_id=_log_score_run(experiment_id, model_uri, version, result))
 

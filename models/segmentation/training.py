@@ -275,7 +275,7 @@ def train(logical_date: str, config: SelectionConfig | None = None, promote: boo
             "logical_date": day,
             "feature_table_hash": data_hash,
         }
-        version = log_and_register_model(pipeline, inputs, labels, MODEL_NAME, metadata)
+        version = log_and_register_model(pipeline, inputs, labels, MODEL_NAME, metadata, reference=inputs)
         if champ_sil is not None:
             mlflow.log_metrics({"champion_silhouette": champ_sil, "stability_ari_vs_champion": ari})
         mlflow.log_metric("promoted", float(decision.promote))

@@ -14,14 +14,21 @@ from mlflow import MlflowClient
 
 from bench.planted_histories import planted_histories, write_warehouse
 from models.prediction.churn import labelled_snapshot, predict_churn
-from models.prediction.clv import CHURN_EVIDENCE, PLAIN, VALUE_CANDIDATES, p_purchase_in, predict_value
+from models.prediction.clv import (
+    BTYD_INPUTS,
+    CHURN_EVIDENCE,
+    PLAIN,
+    VALUE_CANDIDATES,
+    p_purchase_in,
+    predict_value,
+)
 from models.prediction.evaluation import is_monotone
 from models.prediction.registered_models import CHURN_MODEL, CLV_MODEL
 from models.prediction.scoring import score_predictions
 from models.prediction.snapshot import btyd_summary
 from models.prediction.tables import DRIVERS_TABLE, HISTORY_TABLE, PREDICTIONS_TABLE, SEGMENTS_TABLE
 from models.prediction.training import default_config, train_predictions
-from models.registry import CHAMPION, alias_version, load_pipeline, load_python_model
+from models.registry import CHAMPION, alias_version, load_model_metadata, load_pipeline, load_python_model
 
 DAY = "2026-06-30"
 
@@ -182,3 +189,31 @@ def test_every_at_risk_customer_gets_up_to_three_readable_drivers(trained, modul
     assert (drivers["shap_value"] > 0).all()
     assert drivers["driver_text"].str.contains(r"\(typical ").all()
     assert not drivers["driver_label"].str.contains("_").any(), "plain language, not column names"
+
+
+def test_both_champions_store_reference_bins_and_scoring_profiles_their_inputs(trained, module_settings):
+    from customer_platform.drift import REFERENCE_ARTIFACT, REFERENCE_BINS_KEY
+
+    churn_version, value_version = alias_version(CHAMPION, CHURN_MODEL), alias_version(CHAMPION, CLV_MODEL)
+    churn, value = load_model_metadata(churn_version), load_model_metadata(value_version)
+    assert set(churn[REFERENCE_BINS_KEY]) == set(churn["features"])
+    assert set(value[REFERENCE_BINS_KEY]) == set(value["inputs"])
+    assert set(BTYD_INPUTS) <= set(value[REFERENCE_BINS_KEY])
+    for reference in [*churn[REFERENCE_BINS_KEY].values(), *value[REFERENCE_BINS_KEY].values()]:
+        assert sum(reference["shares"]) == pytest.approx(1.0)
+    assert REFERENCE_ARTIFACT in {f.path for f in MlflowClient().list_artifacts(churn_version.run_id)}
+    scored = score_predictions(DAY)
+    with _warehouse(module_settings) as con:
+        profile = con.execute(
+            "select model_name, model_version, feature, sum(customers), sum(share) from marts.model_input_profiles "
+            "where logical_date = ? group by all",
+            [dt.date(2026, 6, 30)],
+        ).fetchall()
+    by_model = {}
+    for model, version, feature, customers, share in profile:
+        by_model.setdefault((model, version), set()).add(feature)
+        assert customers == scored.customers and share == pytest.approx(1.0)
+    assert by_model == {
+        (CHURN_MODEL, str(churn_version.version)): set(churn["features"]),
+        (CLV_MODEL, str(value_version.version)): set(value["inputs"]),
+    }

@@ -216,3 +216,33 @@ def test_cli_help_lists_the_commands(capsys):
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
     assert all(command in out for command in ("train", "score", "nightly"))
+
+
+def test_the_champion_stores_reference_bins_that_monitoring_reads(first_night, module_settings):
+    from customer_platform.drift import REFERENCE_ARTIFACT, REFERENCE_BINS_KEY
+    from monitoring.references import champion_reference
+
+    version = resolve_model_version(f"models:/{MODEL_NAME}/1")
+    metadata = load_segment_metadata(version)
+    features = list(model_inputs(CLUSTER_FEATURES))
+    bins = metadata[REFERENCE_BINS_KEY]
+    assert set(bins) == set(features) == set(metadata["features"]), "MLflow keeps metadata keys sorted"
+    buyers = int((first_night["features"]["frequency"] > 0).sum())
+    for feature, reference in bins.items():
+        assert reference["rows"] == buyers, "the clustered training population"
+        assert len(reference["shares"]) == len(reference["edges"]) + 2, feature
+        assert sum(reference["shares"]) == pytest.approx(1.0)
+    stored = mlflow.artifacts.load_dict(f"runs:/{version.run_id}/{REFERENCE_ARTIFACT}")
+    assert stored == bins
+    champion = champion_reference(MODEL_NAME)
+    assert champion is not None and champion.references == bins
+    assert champion_reference("never_registered") is None
+    profile = _table(
+        module_settings,
+        "select feature, sum(customers) as customers, sum(share) as share, max(abs(share - reference_share)) "
+        "as gap from marts.model_input_profiles where logical_date = ? and model_version = '1' group by 1",
+        [DAY_1],
+    )
+    assert sorted(profile["feature"]) == sorted(features)
+    assert (profile["customers"] == buyers).all() and profile["share"].round(9).eq(1.0).all()
+    assert profile["gap"].max() < 1e-9, "scored on its training date: tonight's shares are the reference"
