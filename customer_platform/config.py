@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from customer_platform.alert_settings import ALERT_ENV_VARS, AlertSettings
+from customer_platform.monitoring_settings import MONITORING_ENV_VARS, MonitoringThresholds
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,7 +31,7 @@ ENV_VARS: tuple[str, ...] = (
     "SPARK_SHUFFLE_PARTITIONS", "CDP_SPARK_JAVA_OPTIONS", "CDP_SPARK_SUBMIT", "MLFLOW_TRACKING_URI",
     "MLFLOW_ARTIFACT_ROOT", "AIRFLOW_HOME", "DBT_PROFILES_DIR", "DBT_THREADS", "CDP_DBT_EXECUTION_MODE",
     "CDP_DUCKDB_MEMORY_LIMIT", "CDP_CHURN_HORIZON_DAYS", "CDP_AT_RISK_THRESHOLD", "CDP_AUDIENCES_DIR",
-    "CDP_ACTION_RULES_DIR", "CDP_EXPORTS_DIR", *ALERT_ENV_VARS,
+    "CDP_ACTION_RULES_DIR", "CDP_EXPORTS_DIR", *ALERT_ENV_VARS, *MONITORING_ENV_VARS,
 )  # fmt: skip
 
 #: JVM flags of the Spark driver and executors. Parallel GC suits batch jobs on few cores
@@ -123,6 +124,9 @@ class Settings:
     seed: int
     #: Alert channels (CDP_ALERT_*; README "Alerts"); `customer_platform.alerts.send_alert` uses them.
     alerts: AlertSettings
+    #: Drift, stability and KPI thresholds of monitoring (CDP_PSI_*, CDP_SEGMENT_*, CDP_STABILITY_ARI_*,
+    #: CDP_KPI_*; defaults justified in `customer_platform.monitoring_settings`).
+    monitoring: MonitoringThresholds
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -173,6 +177,7 @@ class Settings:
             start_date=_env("CDP_START_DATE", demo_start_date),
             seed=_env_int("CDP_SEED", 42),
             alerts=AlertSettings.from_env(),
+            monitoring=MonitoringThresholds.from_env(),
         )
         settings.validate()
         return settings
@@ -210,6 +215,7 @@ class Settings:
         for name, value in dates.items():
             parse_iso_date(value, name)
         self.alerts.validate()
+        self.monitoring.validate()
 
     # Derived locations -------------------------------------------------------------
     @property
