@@ -18,6 +18,7 @@ COPY customer_platform ./customer_platform
 COPY cdp ./cdp
 COPY privacy ./privacy
 COPY activation ./activation
+COPY monitoring ./monitoring
 COPY dashboard ./dashboard
 COPY datagen ./datagen
 COPY spark_jobs ./spark_jobs

@@ -25,7 +25,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 FOUNDATION = "customer_platform"
-STAGES = ("spark_jobs", "expectations", "models", "privacy", "activation", "dashboard")
+STAGES = ("spark_jobs", "expectations", "models", "privacy", "activation", "dashboard", "monitoring")
 #: Tools beside the pipeline: the synthetic-data generator and the benchmark harness.
 TOOLS = ("datagen", "bench")
 ROOF = "cdp"

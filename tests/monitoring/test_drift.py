@@ -101,7 +101,9 @@ def test_psi_formula_and_floor():
     assert psi_from_shares(expected, actual) == pytest.approx(by_hand), "an empty bin on both sides adds 0"
     emptied = psi_from_shares([0.5, 0.5], [1.0, 0.0])
     assert math.isfinite(emptied)
-    assert emptied == pytest.approx(0.5 * math.log(1.0 / 0.5) + (SHARE_FLOOR - 0.5) * math.log(SHARE_FLOOR / 0.5))
+    assert emptied == pytest.approx(
+        0.5 * math.log(1.0 / 0.5) + (SHARE_FLOOR - 0.5) * math.log(SHARE_FLOOR / 0.5)
+    )
     assert psi_from_shares([0.2, 0.8], [0.8, 0.2]) == pytest.approx(psi_from_shares([0.8, 0.2], [0.2, 0.8]))
     with pytest.raises(ValueError, match="differ in length"):
         psi_from_shares([1.0], [0.5, 0.5])
