@@ -10,10 +10,11 @@ as SVG. No new dependency (both were already installed), no JavaScript, nothing 
 network, so it works offline and a page saved with `--render-only` is one self-contained file.
 
 Measured on the demo warehouse after `make run` (5,000 generated customers: 7,059 unified
-customers, 54,884 source records, 10 charts) on the 2-core reference machine: a render takes
-1.2–1.3 s on a lightly loaded machine (of which the read-only queries 80–125 ms; matplotlib
-draws the rest) and 2.5–3.0 s while other jobs kept its load average at 5; the page is 189 KB
-(19 KB gzipped) and Chromium loads it with no further request. So the warehouse is held for
+customers, 54,884 source records; 11 charts) on the 2-core reference machine while other jobs
+kept its load average at 3: a render took 1.44–1.72 s over seven renders (median 1.49 s), of
+which the read-only queries 89–214 ms (median 95 ms) and matplotlib's drawing the rest; at load
+average 5 renders took 2.5–3.0 s. The page is 201 KB (20 KB gzipped) and Chromium loads it with
+no further request; a cached page came back in 0.1 s. So the warehouse is held for
 about a tenth of a second per render, at most once per cache period (30 s by default), and a
 cached page is served without touching it. Streamlit or Dash would add a server framework and
 its dependency tree to the environment (not installed or measured here) and push charts to the

@@ -41,6 +41,7 @@ def collect(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> dict[str, Any] 
         ),
         "methods": [],
         "histogram": [],
+        "probabilistic": None,
     }
     if catalog.has(IDENTITY_MAP, "match_method"):
         data["methods"] = records(
@@ -53,7 +54,27 @@ def collect(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> dict[str, Any] 
             f"select least(cast(floor(match_probability * {BINS}) as integer), {BINS - 1}) as bin, "
             f"count(*) as source_records from {IDENTITY_MAP} where match_probability is not null group by 1 order by 1",
         )
+    if catalog.has(IDENTITY_MAP, "match_method", "match_probability"):
+        data["probabilistic"] = _probabilistic_bins(con)
     return data
+
+
+def _probabilistic_bins(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    """Probabilities of the probabilistic matches binned over their own range (they crowd near 1)."""
+    low, high = con.execute(
+        f"select min(match_probability), max(match_probability) from {IDENTITY_MAP} "
+        "where match_method = 'probabilistic'"
+    ).fetchone()
+    if low is None:
+        return None
+    width = (high - low) / BINS or 1.0
+    rows = records(
+        con,
+        f"select least(cast(floor((match_probability - ?) / ?) as integer), {BINS - 1}) as bin, "
+        f"count(*) as source_records from {IDENTITY_MAP} where match_method = 'probabilistic' group by 1",
+        [low, width],
+    )
+    return {"low": low, "width": width, "bins": {int(r["bin"]): int(r["source_records"]) for r in rows}}
 
 
 def build(data: dict[str, Any] | None) -> Section:
@@ -88,6 +109,17 @@ def build(data: dict[str, Any] | None) -> Section:
                 ),
                 "Records per match-probability bin (log scale): deterministic and single-record customers carry "
                 "1.0; records joined through a probabilistic match carry their model's probability.",
+            )
+        )
+    found = data["probabilistic"]
+    if found:
+        edges = [found["low"] + i * found["width"] for i in range(BINS + 1)]
+        section.charts.append(
+            Chart(
+                "Match probability of probabilistic matches",
+                charts.histogram(edges, [found["bins"].get(i, 0) for i in range(BINS)], "match probability"),
+                f"The {sum(found['bins'].values()):,} records joined only through a probabilistic match, "
+                "binned over their own range.",
             )
         )
     sources = data["sources"]
