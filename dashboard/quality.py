@@ -21,6 +21,11 @@ from dashboard.reader import Catalog, records
 DQ = "marts.dq_results"
 MONITORING = "marts.model_monitoring"
 STATUSES = ("ok", "warning", "critical", "no_reference", "insufficient_history")
+#: The columns read from MONITORING (its contract: monitoring/results.py).
+MONITORING_COLUMNS = (
+    "logical_date", "check_type", "model_name", "subject", "value", "warning_threshold",
+    "critical_threshold", "status", "detail", "computed_at",
+)  # fmt: skip
 TITLE = "Data quality and drift"
 FAILED_SHOWN = 25
 
@@ -43,7 +48,7 @@ def collect(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> dict[str, Any]:
             f"select d.gate, d.suite, d.expectation, {column} as column_name, {severity} as severity "
             f"from {DQ} d where {latest} and not d.success order by all limit {FAILED_SHOWN}",
         )
-    if catalog.has(MONITORING, "logical_date", "check_type", "model_name", "subject", "value", "status"):
+    if catalog.has(MONITORING, *MONITORING_COLUMNS):
         data["monitoring"] = records(
             con,
             "select cast(logical_date as varchar) as logical_date, check_type, model_name, subject, value, "
