@@ -1,9 +1,9 @@
 """A small warehouse holding every table the dashboard reads, built with SQL from seeded frames.
 
 The tables take their columns from the writers' own constants (segments, predictions, audiences,
-campaign results, gate results), so a schema change there reaches the dashboard's tests. Personal
-data (emails, names) is planted in `pii.customer_contacts` so the tests can prove it never reaches
-the page. Shared through the `dashboard_warehouse` fixture (tests/dashboard/conftest.py).
+campaign results, gate results, monitoring), so a schema change there reaches the dashboard's
+tests. Personal data (emails, names) is planted in `pii.customer_contacts` so the tests can prove
+it never reaches the page. Shared through the `dashboard_warehouse` fixture (tests/dashboard/conftest.py).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from customer_platform.warehouse_tables import column_ddl
 from expectations.dq_store import DDL as DQ_DDL
 from models.prediction.tables import PREDICTION_COLUMNS
 from models.segmentation.segment_tables import SEGMENT_COLUMNS
+from monitoring.results import COLUMNS as MONITORING_COLUMNS
 
 CUSTOMERS = 400
 DAY, PREVIOUS_DAY = dt.date(2026, 6, 30), dt.date(2026, 6, 29)
@@ -28,20 +29,6 @@ ML_SEGMENTS = {1: "Big spenders", 2: "Bargain hunters", 3: "Sleepy regulars"}
 LIFECYCLE_SEGMENTS = {-1: "Anonymous visitors", -2: "Prospects"}
 STAGES = ("anonymous", "prospect", "new", "active", "at_risk", "lapsed")
 SOURCES = ("crm_customers", "web_orders", "pos_orders")
-#: `marts.model_monitoring` as the monitoring stage writes it (monitoring/results.py, the contract).
-MONITORING_COLUMNS: dict[str, str] = {
-    "logical_date": "date",
-    "check_type": "varchar",
-    "model_name": "varchar",
-    "model_version": "varchar",
-    "subject": "varchar",
-    "value": "double",
-    "warning_threshold": "double",
-    "critical_threshold": "double",
-    "status": "varchar",
-    "detail": "varchar",
-    "computed_at": "timestamp",
-}
 
 
 def _create(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str], frame: pd.DataFrame) -> None:
