@@ -8,6 +8,7 @@ Gates of several processes may share the folder, so a file lock serialises conte
 from __future__ import annotations
 
 import fcntl
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from great_expectations.data_context.types.resource_identifiers import Expectati
 from great_expectations.exceptions import DataContextError
 
 from customer_platform.config import Settings
+from expectations.data_docs_offline import make_offline
 
 SITE_NAME = "cdp_data_docs"
 DEFAULT_SITE = "local_site"
@@ -179,7 +181,12 @@ def _batch_definition(context: Any, engine: str, asset_name: str) -> Any:
 def build_data_docs(
     context: Any, result_identifiers: list[Any], suite_names: list[str], docs_dir: Path
 ) -> Path:
-    """Render this run's results and suites (incrementally) plus the index; return index.html."""
+    """Render this run's results and suites (incrementally) plus the index; return index.html.
+
+    The pages written are then made to work offline (`expectations.data_docs_offline`).
+    """
     resources = list(result_identifiers) + [ExpectationSuiteIdentifier(name=n) for n in suite_names]
+    started = time.time() - 1  # a margin for coarse file timestamps
     context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=resources)
+    make_offline(docs_dir, since=started)
     return docs_dir / "index.html"
