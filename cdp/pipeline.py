@@ -9,18 +9,19 @@ Three runners read `NIGHTLY` and nothing else decides the sequence:
 
 A stage's `name` is its task id in the DAG (the group id for per-source and dbt stages);
 per-source tasks are `<name>.<name>_<source>`. Every stage body takes the logical date and
-the run id (and the source for per-source stages) and returns something small for XCom.
+the run id (and the source for per-source stages) and returns something small for XCom. A
+stage with a `Signal` gets one follow-up task in the DAG that updates an Asset only when the
+stage's result asks for it (monitoring requesting a retraining); elsewhere the result says so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from cdp import tasks
+from cdp.stage import Signal, Stage
 from customer_platform.config import Settings, get_settings, parse_iso_date
 from customer_platform.registry import Registry, get_registry
 from customer_platform.warehouse import dbt_build, dbt_env, dbt_manifest_path
@@ -32,52 +33,9 @@ PREDICTIONS_TABLE = "marts.customer_predictions"
 AUDIENCES_TABLE = "marts.audience_members"
 CAMPAIGN_RESULTS_TABLE = "marts.campaign_results"
 ACTIONS_TABLE = "marts.next_best_action"
-
-
-@dataclass(frozen=True)
-class Stage:
-    """One step of the nightly pipeline and how Airflow runs it.
-
-    body: `(ds, run_id)`, or `(source, ds, run_id)` when `per_source`.
-    dbt_project: in the DAG, rendered by Cosmos as one task per dbt node; elsewhere `body` runs one `dbt build`.
-    writes_warehouse: opens the DuckDB warehouse for writing, so it takes the one-slot pool.
-    outlets: warehouse tables the stage publishes; `silver_outlet`: a per-source stage publishes the source's silver table.
-    retries: None keeps the DAG's default retries.
-    """
-
-    name: str
-    label: str
-    body: Callable[..., Any]
-    doc: str
-    per_source: bool = False
-    dbt_project: bool = False
-    writes_warehouse: bool = False
-    outlets: tuple[str, ...] = ()
-    silver_outlet: bool = False
-    retries: int | None = None
-
-    def task_id(self, source: str | None = None) -> str:
-        """Task id inside the stage's group (per-source) or the stage's own task id."""
-        return f"{self.name}_{source}" if self.per_source else self.name
-
-    def label_for(self, source: str | None = None) -> str:
-        """Human name of one run of the stage (`ingest <source>`, `dbt build`)."""
-        return f"{self.label} {source}" if self.per_source else self.label
-
-    def outlet_uris(self, source: str | None = None, registry: Registry | None = None) -> list[str]:
-        """Asset URIs the stage (for `source`, when per source) publishes."""
-        uris = [tasks.warehouse_asset_uri(table) for table in self.outlets]
-        if self.silver_outlet and source is not None:
-            uris.append(tasks.silver_asset_uri((registry or get_registry()).silver_tables[source]))
-        return uris
-
-    def run(self, ds: str, run_id: str, source: str | None = None) -> Any:
-        """Call the stage body for one logical date (and source)."""
-        if self.per_source:
-            if source is None:
-                raise ValueError(f"stage {self.name} runs per source: name the source")
-            return self.body(source, ds, run_id)
-        return self.body(ds, run_id)
+MONITORING_TABLE = "marts.model_monitoring"
+#: Updated when monitoring finds critical drift; `segmentation_training_weekly` runs on it (and on Sundays).
+RETRAINING_REQUESTED = "cdp://monitoring/retraining_requested"
 
 
 def _sweep_erased(ds: str, run_id: str) -> dict[str, Any]:
@@ -115,6 +73,10 @@ def _recommend_actions(ds: str, run_id: str) -> dict[str, Any]:
 
 def _measure_campaigns(ds: str, run_id: str) -> dict[str, Any]:
     return tasks.run_campaign_measurement(ds)
+
+
+def _monitor_models(ds: str, run_id: str) -> dict[str, Any]:
+    return tasks.run_monitoring(ds)
 
 
 def _summarise_run(ds: str, run_id: str) -> str:
@@ -202,6 +164,22 @@ NIGHTLY: tuple[Stage, ...] = (
         outlets=(CAMPAIGN_RESULTS_TABLE,),
     ),
     Stage(
+        "monitor_models",
+        "drift + stability monitoring",
+        _monitor_models,
+        "Input drift (PSI) against each champion's reference, segment shifts and stability, KPI anomalies.",
+        writes_warehouse=True,
+        outlets=(MONITORING_TABLE,),
+        signal=Signal(
+            "request_retraining",
+            RETRAINING_REQUESTED,
+            "retraining_requested",
+            "retraining_reasons",
+            "Updates the retraining Asset (the weekly training DAG runs on it) when monitoring found "
+            "critical drift; skipped otherwise.",
+        ),
+    ),
+    Stage(
         "summarise_run",
         "run summary",
         _summarise_run,
@@ -235,6 +213,8 @@ def task_ids(registry: Registry | None = None) -> list[str]:
             ids += [f"{stage.name}.{stage.task_id(source)}" for source in registry.active]
         elif not stage.dbt_project:
             ids.append(stage.name)
+        if stage.signal is not None:
+            ids.append(stage.signal.task_id)
     return ids
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from cdp.activation_summary import activation_summary, format_activation
+from cdp.monitoring_summary import format_monitoring, monitoring_summary
 from customer_platform.config import Settings, get_settings
 from customer_platform.registry import get_registry
 from dashboard import DEFAULT_PORT
@@ -23,6 +24,7 @@ MART_TABLES = (
     "segment_history",
     "customer_predictions",
     "customer_prediction_drivers",
+    "model_monitoring",
 )
 
 
@@ -69,7 +71,9 @@ def _layer_counts(settings: Settings, ds: str | None) -> dict[str, dict[str, dic
 def _warehouse(settings: Settings, ds: str | None) -> dict[str, Any]:
     import duckdb
 
-    out: dict[str, Any] = {"tables": {}, "segments": [], "dq": {}, "predictions": None, "activation": None}
+    out: dict[str, Any] = {
+        "tables": {}, "segments": [], "dq": {}, "predictions": None, "activation": None, "monitoring": None,
+    }  # fmt: skip
     if not settings.warehouse_path.exists():
         return out
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
@@ -107,6 +111,7 @@ def _warehouse(settings: Settings, ds: str | None) -> dict[str, Any]:
         if ("marts", "customer_predictions") in existing:
             out["predictions"] = _predictions(con)
         out["activation"] = activation_summary(con, existing, settings)
+        out["monitoring"] = monitoring_summary(con, existing, ds)
         if ("marts", "dq_results") in existing and ds:
             rows = con.execute(
                 "select gate, severity, success, count(*) from marts.dq_results "
@@ -190,6 +195,7 @@ def collect_summary(ds: str | None, run_id: str | None = None) -> dict[str, Any]
         "segments": warehouse["segments"],
         "predictions": warehouse["predictions"],
         "activation": warehouse["activation"],
+        "monitoring": warehouse["monitoring"],
         "next": next_steps(settings),
     }
 
@@ -230,6 +236,8 @@ def format_summary(summary: dict[str, Any]) -> str:
     lines.extend(_format_predictions(summary.get("predictions")))
     lines.append("")
     lines.extend(format_activation(summary.get("activation")))
+    lines.append("")
+    lines.extend(format_monitoring(summary.get("monitoring")))
     lines.append("")
     lines.append("Where to look next:")
     for key, value in summary["next"].items():

@@ -199,6 +199,66 @@ def run_campaign_measurement(ds: str | None) -> dict[str, Any]:
     return measure_campaigns(_date(ds))
 
 
+def run_monitoring(ds: str | None) -> dict[str, Any]:
+    """Drift, stability and KPI checks into `marts.model_monitoring`; counts per status and critical subjects.
+
+    Critical findings are logged as a warning and sent as one "critical" alert (model, check,
+    subject and value only); `retraining_requested` makes the nightly DAG's `request_retraining`
+    task update the Asset the weekly training DAG runs on.
+    """
+    from monitoring.run import monitor_models
+
+    result = monitor_models(_date(ds))
+    critical = critical_findings(result)
+    if critical:
+        log.warning("monitoring %s: %d critical finding(s): %s", ds, len(critical), "; ".join(critical))
+        _alert_critical(result, critical)
+    if result["retraining_requested"]:
+        log.warning("monitoring %s requests retraining: %s", ds, "; ".join(result["retraining_reasons"]))
+    return result
+
+
+def critical_findings(result: dict[str, Any]) -> list[str]:
+    """One line per critical finding of a monitoring result: model, version, check, subject, value."""
+    from monitoring.run import describe
+
+    return [describe(finding) for finding in result.get("critical", [])]
+
+
+def _alert_critical(result: dict[str, Any], critical: list[str]) -> None:
+    """One "critical" alert for the night's critical findings; never raises (the stage's rows are written)."""
+    try:
+        requested = " (retraining requested)" if result["retraining_requested"] else ""
+        send_alert(
+            "critical",
+            f"monitoring {result['logical_date']}: {len(critical)} critical finding(s){requested}",
+            {
+                "logical_date": result["logical_date"],
+                "stage": "monitor_models",
+                "count": len(critical),
+                "metric": "; ".join(critical),
+                "table": "marts.model_monitoring",
+            },
+        )
+    except Exception as exc:  # noqa: BLE001 - an alert problem must not fail the night
+        log.error("monitoring alert not sent: %s", type(exc).__name__)
+
+
+def retraining_date(ds: str | None, triggering_asset_events: Any = None) -> str:
+    """The logical date a weekly training run uses: its own, else the newest one a retraining request named.
+
+    A run started by an Asset event has no logical date; the nightly's `request_retraining` task puts
+    the date that asked into the event's extra (`cdp.stage.Signal`).
+    """
+    if ds:
+        return _date(ds)
+    events = [event for batch in (triggering_asset_events or {}).values() for event in batch]
+    dates = [(getattr(event, "extra", None) or {}).get("logical_date") for event in events]
+    if not any(dates):
+        raise ValueError("no logical date: the run has none and no triggering Asset event names one")
+    return _date(max(d for d in dates if d))
+
+
 def write_run_summary(ds: str | None, run_id: str | None) -> str:
     """Write data/runs/<ds>.json with rows per layer, gate warnings and segment sizes."""
     from cdp.summary import collect_summary

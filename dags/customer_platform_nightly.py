@@ -21,8 +21,16 @@ Carries one logical date's raw drops through every stage of the platform:
    the three strongest drivers per At-Risk customer, into `marts.customer_predictions`,
    `marts.prediction_history`, `marts.customer_predictive_segments` and
    `marts.customer_prediction_drivers`.
-7. **summarise_run** — rows per layer, gate warnings, segment sizes and predictions to
-   `data/runs/<date>.json`.
+7. **activate_audiences**, **recommend_actions**, **measure_campaigns** — audiences and their
+   exports, next best action and recommendations, campaign lift.
+8. **monitor_models** — input drift (PSI) of each model against its champion's reference
+   bins, segment size shift and share changes against the previous run, segmentation
+   stability, and control charts of the segment KPIs, into `marts.model_monitoring`.
+   **request_retraining** updates the Asset `cdp://monitoring/retraining_requested` (which
+   starts `segmentation_training_weekly`) only when monitoring found critical drift; it is
+   skipped otherwise.
+9. **summarise_run** — rows per layer, gate warnings, segment sizes, predictions and
+   monitoring to `data/runs/<date>.json`.
 
 The stages and their order are `cdp.pipeline.NIGHTLY` (the same list `cdp backfill
 --in-process` and the benchmarks run); this file only wires them. The dbt tasks are
@@ -70,6 +78,17 @@ def python_task(stage: Stage, source: str | None = None):
         return run_stage(stage.name, ds, run_id, source)
 
     return nightly_stage()
+
+
+def signal_task(stage: Stage, result):
+    """The follow-up task of a stage with a `Signal`: updates its Asset when `result` asks, else skips."""
+    signal = stage.signal
+
+    @task(task_id=signal.task_id, outlets=[Asset(signal.uri)], doc_md=signal.doc)
+    def emit_signal(stage_result: dict, ds=None, outlet_events=None):
+        return signal.emit(ds, stage_result, outlet_events)
+
+    return emit_signal(result)
 
 
 def dbt_task_group(stage: Stage) -> DbtTaskGroup:
@@ -131,6 +150,8 @@ def customer_platform_nightly():
                     python_task(stage, source)
         else:
             node = python_task(stage)
+            if stage.signal is not None:
+                signal_task(stage, node)
         if previous is not None:
             previous >> node
         previous = node

@@ -25,12 +25,15 @@ CONTRACT_ORDER = [
     "activate_audiences",
     "recommend_actions",
     "measure_campaigns",
+    "monitor_models",
     "summarise_run",
 ]
+#: Follow-up tasks of stages with a Signal: task id -> its stage.
+SIGNAL_TASKS = {s.signal.task_id: s.name for s in NIGHTLY if s.signal is not None}
 
 
 def _stage_of(task_id: str) -> str:
-    return task_id.split(".", 1)[0]
+    return SIGNAL_TASKS.get(task_id, task_id.split(".", 1)[0])
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +53,7 @@ def test_the_pipeline_lists_the_nightly_stages_in_order():
         "activate_audiences",
         "recommend_actions",
         "measure_campaigns",
+        "monitor_models",
     }, (  # fmt: skip
         "DuckDB writers take the one-slot pool"
     )
@@ -97,6 +101,39 @@ def test_stage_settings_reach_the_tasks(nightly):
         assert sorted(o.uri for o in task.outlets) == uris(stage), stage.name
     ingest = nightly.get_task("ingest.ingest_web_orders")
     assert [o.uri for o in ingest.outlets] == uris(pipeline.get_stage("ingest"), "web_orders")
+
+
+@pytest.mark.airflow
+@pytest.mark.dbt
+def test_the_retraining_request_follows_monitoring_and_is_skipped_on_a_quiet_night(nightly):
+    from airflow.sdk import Asset
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    assert SIGNAL_TASKS == {"request_retraining": "monitor_models"}
+    request = nightly.get_task("request_retraining")
+    assert request.upstream_task_ids == {"monitor_models"}
+    assert request.downstream_task_ids == set(), "nothing waits on it: a skip stops nothing"
+    assert "summarise_run" in nightly.get_task("monitor_models").downstream_task_ids
+    assert [o.uri for o in request.outlets] == [Asset(pipeline.RETRAINING_REQUESTED).uri]
+    emit = request.python_callable
+    with pytest.raises(AirflowSkipException):
+        emit({"retraining_requested": False, "retraining_reasons": []}, ds="2026-06-10", outlet_events={})
+    events = {Asset(pipeline.RETRAINING_REQUESTED): type("Accessor", (), {"extra": None})()}
+    extra = emit(
+        {
+            "retraining_requested": True,
+            "retraining_reasons": ["customer_churn v2 feature_psi tenure_days = 0.566"],
+        },
+        ds="2026-06-10",
+        outlet_events=events,
+    )
+    assert extra == {
+        "logical_date": "2026-06-10",
+        "reasons": ["customer_churn v2 feature_psi tenure_days = 0.566"],
+    }
+    assert events[Asset(pipeline.RETRAINING_REQUESTED)].extra == extra, (
+        "the event carries the date that asked"
+    )
 
 
 @pytest.mark.airflow

@@ -21,6 +21,7 @@ WINDOW = ("2026-06-02", "2026-06-03", "2026-06-04")
 # Values that name the run or the wall clock, not the data.
 VOLATILE_COLUMNS = {
     "assigned_at",
+    "computed_at",
     "mlflow_run_id",
     "churn_mlflow_run_id",
     "clv_mlflow_run_id",

@@ -41,7 +41,8 @@ def test_nightly_shape(dagbag):
         "demographics",
     ):
         assert f"ingest.ingest_{source}" in ids
-    assert {"silver_gate", "marts_gate", "segment_customers", "summarise_run"} <= ids
+    assert {"silver_gate", "marts_gate", "segment_customers", "monitor_models", "summarise_run"} <= ids
+    assert "request_retraining" in dag.get_task("monitor_models").downstream_task_ids
     assert any(t.startswith("dbt.") for t in ids), "the dbt project is rendered as tasks"
     assert dag.max_active_runs == 1 and dag.catchup is True
     # Gates never retry: a bad feed stays stopped until someone looks.
@@ -92,6 +93,25 @@ def test_nightly_dag_without_a_manifest_fails_to_import_naming_cdp(tmp_path, mon
     finally:
         monkeypatch.undo()
         reload_settings()
+
+
+def test_weekly_training_runs_on_sundays_or_on_a_retraining_request(dagbag):
+    from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable
+
+    from cdp.pipeline import RETRAINING_REQUESTED
+
+    dag = dagbag.dags["segmentation_training_weekly"]
+    schedule = dag.timetable
+    assert isinstance(schedule, AssetOrTimeSchedule), type(schedule)
+    assert isinstance(schedule.timetable, CronTriggerTimetable)
+    assert schedule.timetable.expression == "0 6 * * 0", "Sundays at 06:00"
+    assert [a.uri for a in schedule.asset_condition.objects] == [Asset(RETRAINING_REQUESTED).uri]
+    nightly = dagbag.dags["customer_platform_nightly"]
+    emitted = {o.uri for o in nightly.get_task("request_retraining").outlets}
+    assert emitted == {Asset(RETRAINING_REQUESTED).uri}, "the nightly DAG emits what the weekly DAG waits on"
+    assert dag.catchup is False and dag.max_active_runs == 1
+    for task_id in ("retrain_and_promote", "retrain_predictions"):
+        assert dag.get_task(task_id).pool == "duckdb_warehouse"
 
 
 def test_erasure_shape(dagbag):
