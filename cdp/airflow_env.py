@@ -9,8 +9,10 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
+from cdp.airflow_logs import TaskLogFiles, record_real_start
 from customer_platform.config import REPO_ROOT, Settings, get_settings
 from customer_platform.warehouse import WAREHOUSE_POOL, dbt_parse
 
@@ -25,6 +27,7 @@ def airflow_env(settings: Settings | None = None) -> dict[str, str]:
     env.update(settings.as_env())
     env.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO_ROOT / "dags"))
     env.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+    env.setdefault("AIRFLOW__LOGGING__BASE_LOG_FOLDER", str(settings.airflow_home / "logs"))
     env.setdefault("AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT", "300")
     env.setdefault("AIRFLOW__CORE__DAG_FILE_PROCESSOR_TIMEOUT", "300")
     env.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
@@ -37,7 +40,8 @@ def airflow_env(settings: Settings | None = None) -> dict[str, str]:
     return env
 
 
-def _airflow_bin() -> str:
+def airflow_bin() -> str:
+    """The venv's `airflow` executable (the bare name when it is not beside this Python)."""
     candidate = Path(sys.executable).with_name("airflow")
     return str(candidate) if candidate.exists() else "airflow"
 
@@ -48,7 +52,7 @@ def airflow(
     """Run the airflow CLI with the platform's environment."""
     settings = settings or get_settings()
     settings.airflow_home.mkdir(parents=True, exist_ok=True)
-    return subprocess.run([_airflow_bin(), *args], env=airflow_env(settings), check=check)
+    return subprocess.run([airflow_bin(), *args], env=airflow_env(settings), check=check)
 
 
 def init_airflow(settings: Settings | None = None) -> None:
@@ -59,10 +63,29 @@ def init_airflow(settings: Settings | None = None) -> None:
     """
     settings = settings or get_settings()
     airflow(["db", "migrate"], settings)
+    settle_config(settings.airflow_home / "airflow.cfg")
     airflow(
         ["pools", "set", WAREHOUSE_POOL, "1", "DuckDB is single-writer: every warehouse writer"], settings
     )
     dbt_parse(settings.default_logical_date)
+
+
+#: [core] keys set in the airflow.cfg Airflow generates, so that the plain `airflow` CLI and UI in
+#: this home see the platform's DAGs only (a generated file has `load_examples = True`).
+CONFIG_KEYS = {"dags_folder": str(REPO_ROOT / "dags"), "load_examples": "False"}
+
+
+def settle_config(path: Path, keys: dict[str, str] | None = None) -> bool:
+    """Set the [core] keys of a generated airflow.cfg in place (comments kept); returns whether it changed."""
+    if not path.is_file():
+        return False
+    text = path.read_text(encoding="utf-8")
+    settled = text
+    for key, value in (keys or CONFIG_KEYS).items():
+        settled = re.sub(rf"^{key} = .*$", f"{key} = {value}", settled, count=1, flags=re.MULTILINE)
+    if settled != text:
+        path.write_text(settled, encoding="utf-8")
+    return settled != text
 
 
 @dataclass
@@ -94,20 +117,29 @@ class DagTestResult:
         return None
 
 
-def dags_test(dag_id: str, logical_date: str, settings: Settings | None = None) -> DagTestResult:
+def dags_test(
+    dag_id: str, logical_date: str, settings: Settings | None = None, mark_success: str | None = None
+) -> DagTestResult:
     """Run a whole DAG for one logical date in one process (`airflow dags test`), then read its task states.
 
-    Airflow's log goes to `data/runs/<dag_id>__<date>.log`; task state changes are echoed.
-    The task states come from the metadata database (`airflow tasks states-for-dag-run`).
+    Airflow's log goes to `data/runs/<dag_id>__<date>.log`, and each task's part of it to the
+    task log file the Airflow UI shows (`cdp.airflow_logs`); task state changes are echoed.
+    The run's start is then set to when it really ran. The task states come from the metadata
+    database (`airflow tasks states-for-dag-run`). mark_success: a regular expression of task
+    ids marked successful without running (Airflow's `--mark-success-pattern`).
     """
     settings = settings or get_settings()
     log_path = settings.run_summaries_dir / f"{dag_id}__{logical_date}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     settings.airflow_home.mkdir(parents=True, exist_ok=True)
+    env = airflow_env(settings)
+    extra = ["--mark-success-pattern", mark_success] if mark_success else []
+    launched = datetime.now(UTC)
+    task_logs = TaskLogFiles(Path(env["AIRFLOW__LOGGING__BASE_LOG_FOLDER"]), dag_id)
     with log_path.open("w", encoding="utf-8") as log_file:
         process = subprocess.Popen(
-            [_airflow_bin(), "dags", "test", dag_id, logical_date],
-            env=airflow_env(settings),
+            [airflow_bin(), "dags", "test", dag_id, logical_date, *extra],
+            env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -116,11 +148,15 @@ def dags_test(dag_id: str, logical_date: str, settings: Settings | None = None) 
         progress = _TaskProgress()
         for line in process.stdout:
             log_file.write(line)
+            task_logs.feed(line)
             message = progress.feed(line)
             if message:
                 print("  " + message, flush=True)
         code = process.wait()
+        task_logs.close()
     result = DagTestResult(dag_id, logical_date, code, log_path, run_id=progress.run_id)
+    if progress.run_id:
+        record_real_start(dag_id, progress.run_id, launched, env)
     result.task_states = task_states(dag_id, progress.run_id or logical_date, settings)
     return result
 
@@ -128,7 +164,7 @@ def dags_test(dag_id: str, logical_date: str, settings: Settings | None = None) 
 def task_states(dag_id: str, run_id_or_date: str, settings: Settings | None = None) -> dict[str, str]:
     """Task id -> state of every task instance of one DAG run (empty when the run has none or is not found)."""
     completed = subprocess.run(
-        [_airflow_bin(), "tasks", "states-for-dag-run", dag_id, run_id_or_date, "--output", "json"],
+        [airflow_bin(), "tasks", "states-for-dag-run", dag_id, run_id_or_date, "--output", "json"],
         env=airflow_env(settings or get_settings()),
         capture_output=True,
         text=True,

@@ -10,7 +10,9 @@ from pathlib import Path
 
 from cdp import commands
 from cdp.activation_commands import add_activation_commands
+from cdp.airflow_ui import add_ui_command
 from cdp.dashboard_command import add_dashboard_command
+from cdp.erase_command import add_erase_command
 from cdp.summary import collect_summary, format_summary
 from customer_platform.config import get_settings, parse_iso_date
 
@@ -105,26 +107,6 @@ def cmd_query(args: argparse.Namespace) -> int:
         return 2
     finally:
         con.close()
-    return 0
-
-
-def cmd_erase(args: argparse.Namespace) -> int:
-    """Erase one person from every layer and suppress them from later runs; prints the audit record."""
-    from privacy.erase import erase_person
-    from privacy.request import ErasureRequest, ErasureRequestError
-
-    conf = {
-        "email": args.email,
-        "phone": args.phone,
-        "crm_customer_id": args.customer_id,
-        "request_id": args.request_id,
-    }
-    try:
-        request = ErasureRequest.from_conf(conf)
-    except ErasureRequestError as exc:
-        print(f"cdp erase: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(erase_person(request), indent=2))
     return 0
 
 
@@ -236,14 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     predict.set_defaults(func=cmd_predict)
 
-    erase = sub.add_parser("erase", help="erase one person everywhere (right to be forgotten)")
-    erase.add_argument("--email", action="append", default=[], help="an email of the person (repeatable)")
-    erase.add_argument(
-        "--phone", action="append", default=[], help="a phone number of the person (repeatable)"
-    )
-    erase.add_argument("--customer-id", action="append", default=[], help="a CRM customer id (repeatable)")
-    erase.add_argument("--request-id", help="ticket id recorded in the audit (default: derived, no PII)")
-    erase.set_defaults(func=cmd_erase)
+    add_erase_command(sub)
 
     onboard = sub.add_parser("onboard", help="draft a contract from a sample export, validate and dry-run it")
     onboard.add_argument("path", help="a sample file (CSV) or a folder of one drop")
@@ -276,6 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_activation_commands(sub, settings, _logical_date)
     add_dashboard_command(sub)
+    add_ui_command(sub)
 
     config = sub.add_parser("config", help="print the resolved configuration")
     config.set_defaults(func=cmd_config)

@@ -7,6 +7,7 @@ import functools
 import inspect
 import os
 import re
+import socket
 import sys
 import textwrap
 from pathlib import Path
@@ -69,6 +70,63 @@ def test_output_dir(request):
     return folder
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+#: Chromium flags that leave it only the loopback network: names resolve to nothing but localhost,
+#: and anything not on 127.0.0.1 goes to a proxy on a closed port (loopback bypasses proxies).
+OFFLINE_FLAGS = (
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1",
+    "--proxy-server=http://127.0.0.1:9",
+)
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Headless Debian Chromium driven by Selenium (never a downloaded browser or driver), offline.
+
+    Only 127.0.0.1 answers (OFFLINE_FLAGS): every page under test must work with no internet access.
+    """
+    if not CHROMIUM.is_file():
+        if os.environ.get("CDP_REQUIRE_BROWSER"):
+            pytest.fail(
+                f"CDP_REQUIRE_BROWSER is set but {CHROMIUM} is missing: apt-get install chromium chromium-driver"
+            )
+        pytest.skip(
+            f"{CHROMIUM} is not installed (apt-get install chromium chromium-driver; CI sets CDP_REQUIRE_BROWSER)"
+        )
+    assert CHROMEDRIVER.is_file(), f"{CHROMEDRIVER} is missing: apt-get install chromium-driver"
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,900",
+        *OFFLINE_FLAGS,
+    ):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    # An explicit driver path skips Selenium Manager, which would otherwise try to download one.
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
 @pytest.fixture(scope="session")
 def spark():
     """The one SparkSession of the test session."""
@@ -102,6 +160,8 @@ ENGINE_CALLS: dict[str, set[str]] = {
     "ensure_dbt_manifest": {"dbt"},
     "DagBag": {"airflow"},
     "load_dagbag": {"airflow", "dbt"},  # tests/cdp/dagbag.py: parses dbt for Cosmos, then the DAGs
+    "init_airflow": {"airflow", "dbt"},  # cdp.airflow_env: metadata database, then dbt parse for Cosmos
+    "dags_test": {"airflow"},  # cdp.airflow_env: `airflow dags test`
 }
 
 #: Fixtures that reach an engine through a helper (their users are in these tiers too).
@@ -115,7 +175,7 @@ TIER_FIXTURES: dict[str, set[str]] = {
     },
     "airflow": {"dagbag", "day_by_day", "backfilled"},
     "e2e": {"platform_run"},  # `cdp run` in a subprocess (tests/test_end_to_end.py)
-    "browser": {"chromium"},  # headless Debian Chromium through Selenium (tests/dashboard/conftest.py)
+    "browser": {"chromium"},  # headless Debian Chromium through Selenium (the `chromium` fixture above)
 }
 
 #: Modules whose every test is in a tier (paths relative to the repository).

@@ -1,11 +1,10 @@
-"""Fixtures of the dashboard tests: the small warehouse, a running `cdp dashboard`, headless Chromium,
-and a second process holding the warehouse's write lock as a running pipeline does."""
+"""Fixtures of the dashboard tests: the small warehouse, a running `cdp dashboard`, and a second
+process holding the warehouse's write lock as a running pipeline does (Chromium: tests/conftest.py)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,10 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import free_port
 from tests.dashboard.tiny_warehouse import build_dashboard_warehouse
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
 
 @pytest.fixture(scope="module")
@@ -44,13 +41,6 @@ def write_lock(path: Path) -> Iterator[None]:
     finally:
         holder.stdin.close()
         holder.wait(timeout=30)
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -79,39 +69,3 @@ def dashboard_url(dashboard_warehouse, tmp_path_factory) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=30)
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    """Headless Debian Chromium driven by Selenium (never a downloaded browser or driver)."""
-    if not CHROMIUM.is_file():
-        if os.environ.get("CDP_REQUIRE_BROWSER"):
-            pytest.fail(
-                f"CDP_REQUIRE_BROWSER is set but {CHROMIUM} is missing: apt-get install chromium chromium-driver"
-            )
-        pytest.skip(
-            f"{CHROMIUM} is not installed (apt-get install chromium chromium-driver; CI sets CDP_REQUIRE_BROWSER)"
-        )
-    assert CHROMEDRIVER.is_file(), f"{CHROMEDRIVER} is missing: apt-get install chromium-driver"
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-dev-shm-usage",
-        "--window-size=1280,900",
-    ):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    # An explicit driver path skips Selenium Manager, which would otherwise try to download one.
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(60)
-    try:
-        yield driver
-    finally:
-        driver.quit()
