@@ -127,6 +127,15 @@ def chromium():
         driver.quit()
 
 
+def screenshot(driver, path: Path) -> Path:
+    """Save the whole page, beyond the window's height, as a PNG at `path`."""
+    import base64
+
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+    path.write_bytes(base64.b64decode(shot["data"]))
+    return path
+
+
 @pytest.fixture(scope="session")
 def spark():
     """The one SparkSession of the test session."""

@@ -8,11 +8,9 @@ full-page screenshot of each state is saved under `test-output/<test name>/`.
 
 from __future__ import annotations
 
-import base64
-from pathlib import Path
-
 from selenium.webdriver.common.by import By
 
+from tests.conftest import screenshot
 from tests.dashboard.conftest import write_lock
 from tests.dashboard.expected import expected_metrics, mismatches
 
@@ -36,18 +34,11 @@ def _shown(driver) -> dict[str, str]:
     }
 
 
-def _screenshot(driver, path: Path) -> Path:
-    """The whole page, beyond the window's height."""
-    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
-    path.write_bytes(base64.b64decode(shot["data"]))
-    return path
-
-
 def test_the_dashboard_in_chromium_shows_the_warehouse_and_a_run_writing(
     chromium, dashboard_url, dashboard_warehouse, test_output_dir
 ):
     console = _open(chromium, dashboard_url)
-    page = _screenshot(chromium, test_output_dir / "dashboard.png")
+    page = screenshot(chromium, test_output_dir / "dashboard.png")
 
     assert not _severe(console), f"console errors: {_severe(console)}"
     assert "Customer platform" in chromium.title
@@ -65,7 +56,7 @@ def test_the_dashboard_in_chromium_shows_the_warehouse_and_a_run_writing(
 
     with write_lock(dashboard_warehouse):
         console = _open(chromium, dashboard_url)
-        _screenshot(chromium, test_output_dir / "dashboard-while-a-run-writes.png")
+        screenshot(chromium, test_output_dir / "dashboard-while-a-run-writes.png")
         banner = chromium.find_element(By.CSS_SELECTOR, "[data-banner='run-writing']").text
         stale = _shown(chromium)
 
