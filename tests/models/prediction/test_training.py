@@ -162,6 +162,11 @@ def test_scoring_writes_predictions_idempotently(trained, module_settings):
         segments = con.execute(f"select churn_segment, count(*) from {SEGMENTS_TABLE} group by 1").fetchall()
     pd.testing.assert_frame_equal(rows_a, rows_b)
     pd.testing.assert_frame_equal(drivers_a, drivers_b)
+    churn, value = (load_model_metadata(alias_version(CHAMPION, m)) for m in (CHURN_MODEL, CLV_MODEL))
+    assert _input_profiles(module_settings) == {
+        (CHURN_MODEL, second.churn_model_version): set(churn["features"]),
+        (CLV_MODEL, second.clv_model_version): set(value["inputs"]),
+    }, "each champion's scored inputs, once per bin however often the date is scored"
     assert history == [(dt.date(2026, 6, 30), first.customers)], "one set of rows per date, never duplicates"
     assert first.customers == second.customers == len(rows_a) > 0
     assert rows_a["churn_probability"].between(0, 1).all() and rows_a["p_alive"].between(0, 1).all()
@@ -191,7 +196,7 @@ def test_every_at_risk_customer_gets_up_to_three_readable_drivers(trained, modul
     assert not drivers["driver_label"].str.contains("_").any(), "plain language, not column names"
 
 
-def test_both_champions_store_reference_bins_and_scoring_profiles_their_inputs(trained, module_settings):
+def test_both_champions_store_reference_bins(trained):
     from customer_platform.drift import REFERENCE_ARTIFACT, REFERENCE_BINS_KEY
 
     churn_version, value_version = alias_version(CHAMPION, CHURN_MODEL), alias_version(CHAMPION, CLV_MODEL)
@@ -202,18 +207,18 @@ def test_both_champions_store_reference_bins_and_scoring_profiles_their_inputs(t
     for reference in [*churn[REFERENCE_BINS_KEY].values(), *value[REFERENCE_BINS_KEY].values()]:
         assert sum(reference["shares"]) == pytest.approx(1.0)
     assert REFERENCE_ARTIFACT in {f.path for f in MlflowClient().list_artifacts(churn_version.run_id)}
-    scored = score_predictions(DAY)
-    with _warehouse(module_settings) as con:
-        profile = con.execute(
-            "select model_name, model_version, feature, sum(customers), sum(share) from marts.model_input_profiles "
-            "where logical_date = ? group by all",
+
+
+def _input_profiles(settings) -> dict[tuple[str, str], set[str]]:
+    """Features profiled per (model, version) on DAY; asserts each sums to one share, never duplicated."""
+    with _warehouse(settings) as con:
+        rows = con.execute(
+            "select model_name, model_version, feature, sum(customers), sum(share), count(*), "
+            "count(distinct bin_index) from marts.model_input_profiles where logical_date = ? group by all",
             [dt.date(2026, 6, 30)],
         ).fetchall()
-    by_model = {}
-    for model, version, feature, customers, share in profile:
-        by_model.setdefault((model, version), set()).add(feature)
-        assert customers == scored.customers and share == pytest.approx(1.0)
-    assert by_model == {
-        (CHURN_MODEL, str(churn_version.version)): set(churn["features"]),
-        (CLV_MODEL, str(value_version.version)): set(value["inputs"]),
-    }
+    profiled: dict[tuple[str, str], set[str]] = {}
+    for model, version, feature, customers, share, bins, distinct_bins in rows:
+        assert share == pytest.approx(1.0) and customers > 0 and bins == distinct_bins, (model, feature)
+        profiled.setdefault((model, version), set()).add(feature)
+    return profiled
