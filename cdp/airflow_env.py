@@ -194,6 +194,10 @@ class _TaskProgress:
     _STATE = re.compile(r"new_state=(\w+)")
     _END = re.compile(r"\[DAG TEST\] end task task_id=(\S+)")
     _RUN = re.compile(r"DagRun Finished: .*?run_id=([^,\s]+),.*?state=(\w+)")
+    #: An INFO line of the platform's own packages: a long task's progress, echoed as it happens.
+    _PROGRESS = re.compile(
+        r"\[info\s*\] (.+?)\s+\[(?:spark_jobs|expectations|models|monitoring|activation|privacy|cdp)[\w.]*\]"
+    )
 
     def __init__(self) -> None:
         self.started: dict[str, float] = {}
@@ -215,4 +219,6 @@ class _TaskProgress:
         elif match := self._RUN.search(line):
             self.run_id = match.group(1)
             return f"DAG run finished: {match.group(2)} ({self.finished} tasks ran)"
+        elif match := self._PROGRESS.search(line):
+            return f"    {match.group(1)}"
         return None

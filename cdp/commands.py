@@ -5,6 +5,7 @@ Each returns a process exit code: 0 success, 1 a stage failed, 2 a bad argument.
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 
@@ -54,6 +55,25 @@ def generate_demo(customers: int, start: str, end: str, seed: int, force: bool =
     return datagen_main([*argv, "--force"] if force else argv)
 
 
+#: The platform's packages whose INFO lines are progress worth showing in the terminal.
+PROGRESS_LOGGERS = ("spark_jobs", "expectations", "models", "monitoring", "activation", "privacy")
+
+
+def show_progress() -> None:
+    """Print the platform's own INFO log lines (ingestion, gates, models) on stderr, once per process.
+
+    Only these loggers: the libraries' INFO chatter (Spark, GX, MLflow) stays out of the terminal.
+    """
+    for name in PROGRESS_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(getattr(h, "_cdp_progress", False) for h in logger.handlers):
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("    %(message)s"))
+            handler._cdp_progress = True
+            logger.addHandler(handler)
+            logger.setLevel(logging.INFO)
+
+
 def initial_load(until: str, stop_spark: bool) -> int:
     """Ingest the landing dates before `until` not ingested yet.
 
@@ -61,6 +81,7 @@ def initial_load(until: str, stop_spark: bool) -> int:
     """
     from spark_jobs.ingest import ingest_dates
 
+    show_progress()
     settings = get_settings()
     dates = [d for d in landing_dates(settings) if d < until]
     pending = {
@@ -150,10 +171,31 @@ def run_date(logical_date: str) -> int:
             file=sys.stderr,
         )
         return result.code or 1
+    generate_dbt_docs(logical_date)
     print()
     print(format_summary(collect_summary(logical_date)))
     print(f"\n{len(result.task_states)} tasks succeeded; finished in {time.monotonic() - started:.0f} s")
     return 0
+
+
+def generate_dbt_docs(logical_date: str) -> bool:
+    """Build the dbt docs site (data dictionary, lineage) over the warehouse just built; False when it failed.
+
+    The run has already succeeded: a failure here is reported in one line, not raised.
+    """
+    from customer_platform.warehouse import dbt_docs_generate, dbt_target_dir
+
+    started = time.monotonic()
+    print("generating the dbt docs site (dbt docs generate --static)", flush=True)
+    try:
+        dbt_docs_generate(logical_date)
+    except Exception as error:  # a convenience after a successful run: never fails it
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        print(f"dbt docs were not generated: {reason}; `cdp docs` tries again", file=sys.stderr)
+        return False
+    path = dbt_target_dir() / "static_index.html"
+    print(f"dbt docs written in {time.monotonic() - started:.0f} s: {path}")
+    return True
 
 
 def backfill_window(start: str, end: str, in_process: bool) -> int:

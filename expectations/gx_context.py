@@ -8,6 +8,7 @@ Gates of several processes may share the folder, so a file lock serialises conte
 from __future__ import annotations
 
 import fcntl
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +25,8 @@ from great_expectations.exceptions import DataContextError
 
 from customer_platform.config import Settings
 from expectations.data_docs_offline import make_offline
+
+log = logging.getLogger(__name__)
 
 SITE_NAME = "cdp_data_docs"
 DEFAULT_SITE = "local_site"
@@ -121,8 +124,15 @@ def validate_target(context: Any, target: ValidationTarget, run_id: RunIdentifie
             and [d.id for d in existing.validation_definitions] == [definition.id]
         ),
     )
+    started = time.monotonic()
     result = checkpoint.run(batch_parameters={"dataframe": target.frame}, run_id=run_id)
     ((identifier, validation_result),) = result.run_results.items()
+    statistics = validation_result.statistics
+    log.info(
+        "validated %s: %s expectations, %s unsuccessful (%.0f s)", suite.name,
+        statistics.get("evaluated_expectations"), statistics.get("unsuccessful_expectations"),
+        time.monotonic() - started,
+    )  # fmt: skip
     return identifier, validation_result
 
 

@@ -7,6 +7,7 @@ a new contract's table gets one (derived from the contract) with no code change.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
@@ -31,6 +32,8 @@ from expectations.results import ExpectationOutcome, gate_check
 from expectations.suites.silver import ingestion
 from expectations.suites.silver.rules import SilverRules, derive_rules
 from expectations.suites.silver.suite import build_suite
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -83,6 +86,7 @@ def collect_silver(
         collected.targets.append(ValidationTarget(suite, frame, "spark", rules.table))
     if only_suites is None or ingestion.SUITE_NAME in only_suites:
         _collect_manifests(settings, sources, logical_date, collected)
+    log.info("silver gate %s: %d suite(s) to validate", logical_date, len(collected.targets))
     return collected
 
 

@@ -23,7 +23,7 @@ from pyspark.sql import functions as F
 
 from customer_platform.config import Settings, get_settings
 from customer_platform.reference_data import fx_rates_to
-from spark_jobs import lakehouse
+from spark_jobs import lakehouse, progress
 from spark_jobs.contracts import QUARANTINE_SCHEMA, SourceContract, bronze_schema, get_contract, get_registry
 from spark_jobs.landing import Drop, discover_drop, number_lines, read_raw_lines
 from spark_jobs.manifest import QuarantineThresholdExceeded, build_manifest, count_groups, file_entries
@@ -76,6 +76,7 @@ def _run(
     }
     drops = [discover_drop(contract, settings.landing_dir, d) for d in dates]
     present = [d.ingest_date for d in drops if d.exists]
+    progress.log_drops(contract.name, drops, settings.landing_dir)
     manifests = {
         d.ingest_date: build_manifest(
             d,
@@ -105,6 +106,7 @@ def _run(
             )
             _publish(bronze, dirs["bronze"], token, present, "bronze")
             _publish(quarantine, dirs["quarantine"], token, present, "quarantine")
+            progress.log_step(contract.name, "bronze and quarantine written", started)
             header = 1 if contract.format == "csv" else 0
             for drop in drops:
                 if drop.exists:
@@ -117,10 +119,15 @@ def _run(
                         max_rate=contract.quarantine_limit(settings.max_quarantine_rate),
                     )
             _write_manifests(manifests, started, settings)  # evidence first, even if silver fails below
+            progress.log_counts(contract.name, [manifests[d] for d in present])
             publishable = [d for d in present if manifests[d]["status"] == "ok"]
             if publishable:
                 _publish_silver(
                     bronze, contract, settings, spark, dirs["silver"], token, publishable, manifests
+                )
+                rows = sum(manifests[d]["rows_silver"] for d in publishable)
+                progress.log_step(
+                    contract.name, f"{rows:,} rows published to silver.{contract.silver_table}", started
                 )
         _write_manifests(manifests, started, settings)
     finally:

@@ -7,7 +7,7 @@ import json
 import socket
 
 from cdp import cli
-from cdp.airflow_env import CONFIG_KEYS, airflow_env, settle_config
+from cdp.airflow_env import CONFIG_KEYS, _TaskProgress, airflow_env, settle_config
 from cdp.airflow_logs import TaskLogFiles, log_event, task_log_path
 from cdp.airflow_ui import HOST, ui_env
 
@@ -128,3 +128,23 @@ def test_cdp_ui_on_a_busy_port_says_so_in_one_line(isolated_settings, capsys):
     assert code == 2
     assert err.startswith(f"cdp ui: port {port} on 127.0.0.1 is busy") and "--port" in err
     assert "\n" not in err
+
+
+def test_the_terminal_echoes_the_platforms_progress_lines_not_airflows():
+    progress = _TaskProgress()
+    echoed = [
+        progress.feed(line)
+        for line in (
+            "2026-12-06T13:21:14.2Z [info     ] ingest crm: reading 3 file(s) [spark_jobs.ingest] loc=progress.py:23\n",
+            "2026-12-06T13:21:15.2Z [info     ] validated silver.crm: 40 expectations [expectations.gx_context] x=1\n",
+            "2026-12-06T13:21:15.3Z [info     ] Task started                   [airflow.api_fastapi.routes] x=1\n",
+            "2026-12-06T13:21:15.4Z [debug    ] ingest crm: detail [spark_jobs.ingest] x=1\n",
+        )
+    ]
+
+    assert echoed == [
+        "    ingest crm: reading 3 file(s)",
+        "    validated silver.crm: 40 expectations",
+        None,
+        None,
+    ]
