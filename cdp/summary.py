@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from cdp.activation_summary import activation_summary, format_activation
+from cdp.airflow_ui import DEFAULT_PORT as AIRFLOW_UI_PORT
 from cdp.monitoring_summary import format_monitoring, monitoring_summary
 from customer_platform.config import Settings, get_settings
 from customer_platform.registry import get_registry
+from customer_platform.warehouse import dbt_target_dir
 from dashboard import DEFAULT_PORT
 
 MART_TABLES = (
@@ -172,8 +174,9 @@ def next_steps(settings: Settings) -> dict[str, str]:
             'from marts.customer_segments group by 1 order by 2 desc"'
         ),
         "mlflow_ui": f".venv/bin/mlflow ui --backend-store-uri {settings.mlflow_tracking_uri} --port 5000",
-        "airflow_ui": f"AIRFLOW_HOME={settings.airflow_home} .venv/bin/airflow standalone",
-        "data_docs": str(settings.data_docs_dir / "index.html"),
+        "airflow_ui": f".venv/bin/cdp ui, then open http://127.0.0.1:{AIRFLOW_UI_PORT}/ (it prints the login)",
+        "data_docs": f"{settings.data_docs_dir / 'index.html'} (Great Expectations Data Docs, open offline)",
+        "dbt_docs": f"{dbt_target_dir(settings) / 'static_index.html'} (data dictionary and lineage)",
         "exports": str(settings.exports_dir),
         "campaign_report": str(settings.reports_dir / "campaigns"),
         "run_summaries": str(settings.run_summaries_dir),

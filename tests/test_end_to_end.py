@@ -228,6 +228,23 @@ def test_summary_is_printed_and_written(platform_run):
 
 
 @pytest.mark.slow
+def test_the_run_leaves_what_the_uis_show_and_said_what_it_was_doing(platform_run):
+    data_dir, _, first = platform_run
+    assert (
+        data_dir / "dbt" / "target" / "static_index.html"
+    ).is_file() and "dbt docs written" in first.stdout
+    assert (data_dir / "dq" / "data_docs" / "static" / "offline" / "jquery-3.7.1" / "jquery.min.js").is_file()
+    index = (data_dir / "dq" / "data_docs" / "index.html").read_text(encoding="utf-8")
+    assert "code.jquery.com" not in index and "static/offline/" in index
+    nightly = data_dir / "airflow" / "logs" / "dag_id=customer_platform_nightly"
+    task_logs = list(nightly.glob("run_id=*/task_id=*/attempt=1.log"))
+    assert len(task_logs) >= 20 and all(log.stat().st_size > 0 for log in task_logs)
+    assert "load_examples = False" in (data_dir / "airflow" / "airflow.cfg").read_text(encoding="utf-8")
+    # Progress of long tasks reaches the terminal while they run, not only their end.
+    assert "rows read" in first.stdout and "validated silver." in first.stdout
+
+
+@pytest.mark.slow
 def test_rerunning_the_date_is_idempotent(platform_run):
     data_dir, env, _ = platform_run
     sql = "select unified_customer_id, segment_id, segment_name from marts.customer_segments order by 1"
