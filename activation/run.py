@@ -31,6 +31,7 @@ from activation.reachability import register_suppressed
 from activation.report import write_report
 from activation.webhook import DestinationError, sync_webhook
 from customer_platform.config import get_settings, parse_iso_date
+from customer_platform.warehouse_reader import connect_when_free
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ def activate_audiences(ds: str) -> dict[str, Any]:
     settings = get_settings()
     day = parse_iso_date(ds, "logical date")
     audiences = load_audiences(settings.audiences_dir)
-    con = duckdb.connect(str(settings.warehouse_path))
+    con = connect_when_free(settings.warehouse_path)
     try:
         catalog = load_catalog(con)
         usable, skipped = _usable(audiences, catalog.missing)
@@ -131,7 +132,7 @@ def measure_campaigns(ds: str) -> dict[str, Any]:
     settings = get_settings()
     day = parse_iso_date(ds, "logical date")
     windows = {a.name: a.attribution_days for a in load_audiences(settings.audiences_dir)}
-    con = duckdb.connect(str(settings.warehouse_path))
+    con = connect_when_free(settings.warehouse_path)
     try:
         outcomes = member_outcomes(con, campaign_members(con, windows), day)
         results = campaign_results(outcomes, day)

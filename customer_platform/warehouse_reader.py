@@ -8,6 +8,9 @@
   lock on file"). A nightly run holds that lock for minutes; the reader retries for a few
   seconds, then raises `WarehouseBusyError` saying a run is writing and since when (the lock
   holder's process start, read from /proc where there is one).
+- The other way round, a reader's lock refuses a writer: the pipeline's own connections
+  (`connect_when_free`, used by `customer_platform.warehouse_tables`) wait up to a minute for
+  readers to let go instead of failing the stage.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ ANALYST_CONFIG: dict[str, bool] = {
 }
 #: How long a reader waits for a writer before it says so.
 DEFAULT_WAIT_SECONDS = 5.0
+#: How long a pipeline stage waits for readers (a query, the dashboard) to let go of the file.
+WRITER_WAIT_SECONDS = 60.0
 _POLL_SECONDS = 0.5
 _PID = re.compile(r"\(PID (\d+)\)")
 
@@ -70,6 +75,34 @@ def process_start(pid: int) -> dt.datetime | None:
     return dt.datetime.fromtimestamp(boot + int(fields[19]) / ticks, tz=dt.UTC)
 
 
+def connect_when_free(
+    path: Path | str,
+    read_only: bool = False,
+    wait_seconds: float = WRITER_WAIT_SECONDS,
+    config: dict[str, bool] | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection to `path`, retried while another process holds the file's lock.
+
+    A reader (an analyst's query, the dashboard) briefly holds a lock a writer needs, and a
+    writer holds it for a whole stage; either side retries for `wait_seconds`, then raises
+    WarehouseBusyError naming the process that holds it.
+    """
+    deadline = time.monotonic() + max(wait_seconds, 0.0)
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only, config=dict(config or {}))
+        except duckdb.IOException as error:
+            if not is_lock_conflict(error):
+                raise
+            if time.monotonic() >= deadline:
+                doing = "writing" if read_only else "using"
+                raise WarehouseBusyError(
+                    f"a run is {doing} the warehouse {path} ({lock_holder(error)}); "
+                    "try again when it has finished"
+                ) from error
+            time.sleep(_POLL_SECONDS)
+
+
 def open_for_analysts(
     path: Path | str, wait_seconds: float = DEFAULT_WAIT_SECONDS
 ) -> duckdb.DuckDBPyConnection:
@@ -81,16 +114,4 @@ def open_for_analysts(
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no warehouse at {path}: run `cdp run` first")
-    deadline = time.monotonic() + max(wait_seconds, 0.0)
-    while True:
-        try:
-            return duckdb.connect(str(path), read_only=True, config=dict(ANALYST_CONFIG))
-        except duckdb.IOException as error:
-            if not is_lock_conflict(error):
-                raise
-            if time.monotonic() >= deadline:
-                raise WarehouseBusyError(
-                    f"a run is writing the warehouse {path} ({lock_holder(error)}); "
-                    "try again when it has finished"
-                ) from error
-            time.sleep(_POLL_SECONDS)
+    return connect_when_free(path, read_only=True, wait_seconds=wait_seconds, config=ANALYST_CONFIG)

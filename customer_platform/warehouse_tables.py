@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from customer_platform.config import get_settings
+from customer_platform.warehouse_reader import connect_when_free
 
 
 def column_ddl(columns: Mapping[str, str]) -> str:
@@ -31,7 +32,7 @@ def warehouse_transaction(
     so the tables stay as they were. frames: DataFrames registered as views (by name)
     before the transaction begins.
     """
-    con = duckdb.connect(str(get_settings().warehouse_path))
+    con = connect_when_free(get_settings().warehouse_path)
     try:
         for name, frame in (frames or {}).items():
             con.register(name, frame)
@@ -49,7 +50,7 @@ def warehouse_transaction(
 @contextlib.contextmanager
 def warehouse_reader() -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only warehouse connection, closed afterwards (writers can open the file right away)."""
-    con = duckdb.connect(str(get_settings().warehouse_path), read_only=True)
+    con = connect_when_free(get_settings().warehouse_path, read_only=True)
     try:
         yield con
     finally:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
 from customer_platform.config import Settings
+from customer_platform.warehouse_reader import connect_when_free
 from expectations.results import GateResult
 
 DQ_TABLE = "marts.dq_results"
@@ -27,7 +27,6 @@ create table if not exists {DQ_TABLE} (
     observed_value varchar
 )
 """
-LOCK_RETRIES = 6
 
 
 def results_path(settings: Settings, gate: str, logical_date: str, run_id: str) -> Path:
@@ -92,12 +91,5 @@ def write_dq_results(settings: Settings, result: GateResult) -> int:
 
 
 def _connect_writable(path: Path) -> duckdb.DuckDBPyConnection:
-    """Connect for writing, waiting briefly if another process holds the file lock."""
-    for attempt in range(LOCK_RETRIES):
-        try:
-            return duckdb.connect(str(path))
-        except duckdb.IOException:
-            if attempt == LOCK_RETRIES - 1:
-                raise
-            time.sleep(0.5 * 2**attempt)
-    raise AssertionError("unreachable")
+    """Connect for writing, waiting while another process (a reader, a stage) holds the file lock."""
+    return connect_when_free(path)

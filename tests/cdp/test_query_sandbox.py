@@ -112,3 +112,32 @@ def test_a_writing_run_is_named_instead_of_a_lock_error(warehouse, capsys):
         holder.wait()
     code, out, _ = _query("select count(*) as n from marts.customer_segments", capsys)
     assert code == 0 and "1" in out
+
+
+def test_a_pipeline_writer_waits_for_a_reader_to_let_go(warehouse):
+    from customer_platform.warehouse_tables import warehouse_transaction
+
+    reader = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; con = duckdb.connect(sys.argv[1], read_only=True); "
+            "print('reading', flush=True); time.sleep(2)",
+            str(warehouse),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stdout.readline().strip() == "reading"
+        with pytest.raises(duckdb.IOException, match="lock"):  # what a stage met before it waited
+            duckdb.connect(str(warehouse))
+        started = time.monotonic()
+        with warehouse_transaction() as con:
+            con.execute("insert into marts.customer_segments values ('U2', 'Lapsing')")
+        assert time.monotonic() - started > 0.2
+    finally:
+        reader.wait(timeout=30)
+    assert duckdb.connect(str(warehouse), read_only=True).execute(
+        "select count(*) from marts.customer_segments"
+    ).fetchone() == (2,)
