@@ -17,6 +17,7 @@ from pathlib import Path
 from customer_platform.config import Settings, get_settings
 from customer_platform.registry import get_registry
 from expectations.common import CRITICAL, GateThresholds, parse_logical_date
+from expectations.redaction import personal_columns, redact_stored_result
 from expectations.results import (
     DataQualityGateFailed,
     ExpectationOutcome,
@@ -124,11 +125,14 @@ def _validate_all(gate, logical_date, run_id, settings, targets, outcomes, notes
     from expectations import gx_context
 
     identifiers, validated = [], []
+    # Examples of personal columns are redacted before anything reads or renders the results.
+    personal = personal_columns(get_registry(settings))
     gx_run_id = gx_context.run_identifier(gate, logical_date, run_id)
     with gx_context.open_context(settings) as context:
         for target in targets:
             try:
                 identifier, validation = gx_context.validate_target(context, target, gx_run_id)
+                redact_stored_result(context, identifier, validation, personal)
             except Exception as exc:  # a broken validation must fail the gate, not pass it
                 log.exception("validation of %s failed", target.suite_name)
                 outcomes.append(
