@@ -62,7 +62,7 @@ def select_members(
 ) -> tuple[pd.DataFrame, int]:
     """(members with `is_holdout` and the balance columns, rule matches before consent) of one audience.
 
-    Needs the temp view `suppressed_customers` (`reachability.register_suppressed`).
+    Needs the temp table `suppressed_customers` (`reachability.register_suppressed`).
     """
     rule = audience.compile(catalog)
     base = catalog.base_sql()

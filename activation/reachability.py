@@ -5,14 +5,15 @@
 - sms: consent and a phone number;
 - ads: consent and an email or phone to derive match keys from.
 The suppression list (`customer_platform.suppression`) is honoured on top: a customer any of
-whose identifiers or hashes is listed is never a member, even if their rows came back.
+whose identifiers or hashes has a listed suppression key is never a member, even if their
+rows came back.
 """
 
 from __future__ import annotations
 
 import duckdb
 
-from customer_platform.suppression import suppressed_values
+from customer_platform.suppression import suppressed_keys, suppression_prefix
 from customer_platform.warehouse_tables import table_exists
 
 CONTACTS = "pii.customer_contacts"
@@ -42,16 +43,19 @@ def reachable_sql(con: duckdb.DuckDBPyConnection, channel: str) -> str:
 
 
 def register_suppressed(con: duckdb.DuckDBPyConnection) -> int:
-    """Register the suppressed customers as view `suppressed_customers` (one column); returns how many."""
-    values = sorted(suppressed_values())
-    con.execute("create or replace temp table suppression_values (value varchar)")
-    if values:
-        con.executemany("insert into suppression_values values (?)", [[v] for v in values])
+    """Register the suppressed customers as temp table `suppressed_customers` (one column); returns how many."""
+    keys = sorted(suppressed_keys())
+    con.execute("create or replace temp table suppression_keys (value varchar)")
+    if keys:
+        con.executemany("insert into suppression_keys values (?)", [[k] for k in keys])
     matches = " or ".join(
-        f"c.{column} in (select value from suppression_values)" for column in SUPPRESSION_COLUMNS
+        f"sha256($prefix || c.{column}) in (select value from suppression_keys)"
+        for column in SUPPRESSION_COLUMNS
     )
+    # A temp table, not a view: the prefix (it holds the salt) stays a parameter.
     con.execute(
-        "create or replace temp view suppressed_customers as "
-        f"select distinct c.unified_customer_id from {CONTACTS} as c where {matches}"
+        "create or replace temp table suppressed_customers as "
+        f"select distinct c.unified_customer_id from {CONTACTS} as c where {matches}",
+        {"prefix": suppression_prefix()},
     )
     return con.execute("select count(*) from suppressed_customers").fetchall()[0][0]

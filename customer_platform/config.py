@@ -245,7 +245,18 @@ class Settings:
 
     @property
     def suppression_path(self) -> Path:
+        """The suppression list of plain values written before keyed hashes (still honoured)."""
         return self.lakehouse_dir / "_suppression" / "suppression_list.csv"
+
+    @property
+    def suppression_keys_path(self) -> Path:
+        """The suppression list: keyed hashes of erased people's ids (`customer_platform.suppression`)."""
+        return self.lakehouse_dir / "_suppression" / "suppression_keys.csv"
+
+    @property
+    def erasure_requests_dir(self) -> Path:
+        """Queued erasure requests (owner-only files named by request id, deleted when done)."""
+        return self.data_dir / "privacy" / "requests"
 
     @property
     def bench_dir(self) -> Path:

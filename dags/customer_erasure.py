@@ -1,25 +1,37 @@
 """
 ### customer_erasure
 
-Erases one person everywhere (GDPR right to be forgotten). Trigger it by hand with the
-person's identifiers; each may be a string or a list:
+Erases one person everywhere (GDPR right to be forgotten). Airflow keeps a run's conf, XComs
+and task logs, so no identifier ever reaches it: queue the request first (its identifiers go to
+an owner-only file under the data folder), then trigger with the request id only:
 
-    airflow dags trigger customer_erasure --conf '{"email": "ann@example.com", "crm_customer_id": "C0000123"}'
+    cdp erase --queue --email ann@example.com --customer-id C0000123     # prints the request id
+    airflow dags trigger customer_erasure --conf '{"request_id": "erasure-1a2b3c4d5e6f7a8b"}'
+
+(`cdp erase --airflow ...` does both and runs the DAG at once with `airflow dags test`.)
 
 1. **resolve_targets** — the unified customer(s) holding any identifier in the warehouse
    identity graph, every linked source record, and the records in silver that carry them
-   (the person need not be in the warehouse yet). Only ids and salted hashes leave this
-   task: XCom never holds a raw email or phone. A bad or empty conf fails here, naming the field.
-2. **suppress** — appends the ids and hashes to the suppression list, so ingestion drops
-   the person from silver on every later run (before anything is purged, so a concurrent
-   nightly cannot bring them back).
-3. **purge_lakehouse** — removes their lines from landing and their rows from bronze,
-   quarantine and silver (only affected partitions are rewritten, with the same staged
-   swap ingestion uses).
-4. **purge_warehouse** — deletes their rows from every table of every warehouse schema,
-   segment history included, in one DuckDB transaction.
-5. **record_audit** — appends the audit record (request id, time, rows removed per layer,
-   number of unified customers; no personal data) to `audit.erasure_requests` and the JSONL log.
+   (the person need not be in the warehouse yet). The ids and hashes are kept beside the
+   queued request; XCom and the log get counts only. A conf with identifiers, or an unknown
+   request id, fails here, naming the field and never the value.
+2. **suppress** — appends keyed hashes of the ids and hashes to the suppression list, so
+   ingestion drops the person from silver on every later run (before anything is purged, so
+   a concurrent nightly cannot bring them back).
+3. **purge_exports** — their rows from every export file (read before the warehouse purge:
+   the ads match keys come from the warehouse contacts).
+4. **purge_lakehouse** — their lines from landing and their rows from bronze, quarantine and
+   silver (only affected partitions are rewritten, with the same staged swap ingestion uses).
+5. **purge_warehouse** — their rows from every table of every warehouse schema, segment and
+   activation history included, in one DuckDB transaction.
+6. **purge_files** — their values replaced in warehouse text cells and in every other file
+   under the data folder (run summaries, GX results and Data Docs, Airflow and dbt logs,
+   MLflow artifacts, reports), and their rows dropped from any other Parquet file.
+7. **compact_warehouse** — the warehouse rebuilt into a fresh file and swapped in, so the
+   deleted rows leave no bytes behind.
+8. **record_audit** — appends the audit record (request id, time, rows removed per layer,
+   number of unified customers; no personal data) to `audit.erasure_requests` and the JSONL
+   log, then deletes the queued request's file.
 
 Every step is idempotent: re-running a request removes nothing and records `already_erased`.
 Warehouse tasks share the one-slot `duckdb_warehouse` pool; one erasure runs at a time.
@@ -29,11 +41,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from airflow.sdk import Param, dag, task
+from airflow.sdk import Param, chain, dag, task
 
 from cdp.tasks import WAREHOUSE_POOL, default_args, on_failure_record
-
-_IDENTIFIER = {"type": ["null", "string", "array"], "items": {"type": "string"}}
 
 
 @dag(
@@ -47,56 +57,85 @@ _IDENTIFIER = {"type": ["null", "string", "array"], "items": {"type": "string"}}
     doc_md=__doc__,
     on_failure_callback=on_failure_record,
     params={
-        "email": Param(None, description="email address(es) of the person", **_IDENTIFIER),
-        "phone": Param(None, description="phone number(s) of the person", **_IDENTIFIER),
-        "crm_customer_id": Param(None, description="CRM customer id(s)", **_IDENTIFIER),
-        "request_id": Param(None, type=["null", "string"], description="ticket id for the audit (optional)"),
+        "request_id": Param(
+            None, type=["null", "string"], description="id of a queued request (cdp erase --queue)"
+        )
     },
 )
 def customer_erasure():
-    @task(pool=WAREHOUSE_POOL, doc_md="Unified customers, linked records, ids and hashes (no raw PII).")
+    @task(
+        pool=WAREHOUSE_POOL,
+        doc_md="Unified customers, linked records, ids and hashes, kept beside the request.",
+    )
     def resolve_targets(params=None) -> dict:
-        from privacy.request import ErasureRequest
-        from privacy.targets import resolve_erasure_targets
+        from privacy.erase import resolve_queued
+        from privacy.request import request_id_from_conf
 
-        return resolve_erasure_targets(ErasureRequest.from_conf(params)).to_dict()
+        return resolve_queued(request_id_from_conf(params))
 
-    @task(doc_md="Append the person's ids and hashes to the suppression list.")
-    def suppress(targets: dict) -> int:
-        from privacy.audit import append_to_suppression_list
-        from privacy.targets import ErasureTargets
+    @task(doc_md="Append keyed hashes of the person's ids and hashes to the suppression list.")
+    def suppress(resolved: dict) -> int:
+        from privacy.erase import run_queued_step
 
-        return append_to_suppression_list(ErasureTargets.from_dict(targets))
+        return run_queued_step("suppress", resolved["request_id"])
+
+    @task(pool=WAREHOUSE_POOL, doc_md="Remove the person from every export file.")
+    def purge_exports(resolved: dict) -> dict:
+        from privacy.erase import run_queued_step
+
+        return run_queued_step("exports", resolved["request_id"])
 
     @task(doc_md="Remove the person from landing, bronze, quarantine and silver.")
-    def purge_lakehouse(targets: dict) -> dict:
-        from privacy.purge import purge_lakehouse
-        from privacy.targets import ErasureTargets
+    def purge_lakehouse(resolved: dict) -> dict:
+        from privacy.erase import run_queued_step
 
-        return purge_lakehouse(ErasureTargets.from_dict(targets))
+        return run_queued_step("lakehouse", resolved["request_id"])
 
     @task(pool=WAREHOUSE_POOL, doc_md="Remove the person from every warehouse table and segment history.")
-    def purge_warehouse(targets: dict) -> dict:
-        from privacy.purge import purge_warehouse_layers
-        from privacy.targets import ErasureTargets
+    def purge_warehouse(resolved: dict) -> dict:
+        from privacy.erase import run_queued_step
 
-        return purge_warehouse_layers(ErasureTargets.from_dict(targets))
+        return run_queued_step("warehouse", resolved["request_id"])
 
-    @task(pool=WAREHOUSE_POOL, doc_md="Append the audit record (counts per layer, no PII).")
-    def record_audit(targets: dict, suppressed: int, lakehouse_counts: dict, warehouse_counts: dict) -> dict:
-        from privacy.audit import record_erasure_audit
-        from privacy.targets import ErasureTargets
+    @task(
+        pool=WAREHOUSE_POOL,
+        doc_md="Replace the person's values in warehouse text cells and every other file.",
+    )
+    def purge_files(resolved: dict) -> dict:
+        from privacy.erase import run_queued_step
 
-        counts = {**lakehouse_counts, **warehouse_counts}
-        return record_erasure_audit(ErasureTargets.from_dict(targets), counts, suppressed)
+        return run_queued_step("files", resolved["request_id"])
 
-    targets = resolve_targets()
-    suppressed = suppress(targets)
-    lakehouse_counts = purge_lakehouse(targets)
-    warehouse_counts = purge_warehouse(targets)
-    # Suppress first, so a nightly run in between cannot bring back what was purged.
-    suppressed >> lakehouse_counts >> warehouse_counts
-    record_audit(targets, suppressed, lakehouse_counts, warehouse_counts)
+    @task(
+        pool=WAREHOUSE_POOL, doc_md="Rebuild the warehouse into a fresh file, so deleted rows leave no bytes."
+    )
+    def compact_warehouse(resolved: dict) -> bool:
+        from privacy.erase import run_queued_step
+
+        return run_queued_step("compact", resolved["request_id"])
+
+    @task(
+        pool=WAREHOUSE_POOL,
+        doc_md="Append the audit record (counts per layer, no PII); delete the queued request.",
+    )
+    def record_audit(resolved: dict, suppressed: int, compacted: bool, counts: list) -> dict:
+        from privacy.erase import finish_queued
+
+        return finish_queued(resolved["request_id"], suppressed, counts, compacted)
+
+    resolved = resolve_targets()
+    suppressed = suppress(resolved)
+    # Suppress first, so a nightly run in between cannot bring back what was purged; exports
+    # before the warehouse (their match keys come from its contacts); files, then the rebuild.
+    steps = [
+        purge_exports(resolved),
+        purge_lakehouse(resolved),
+        purge_warehouse(resolved),
+        purge_files(resolved),
+    ]
+    compacted = compact_warehouse(resolved)
+    chain(suppressed, *steps, compacted)
+    record_audit(resolved, suppressed, compacted, steps)
 
 
 customer_erasure()

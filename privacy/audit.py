@@ -1,75 +1,72 @@
 """What an erasure leaves behind: the suppression list and the audit record (no personal data).
 
-The suppression list (`<lakehouse>/_suppression/suppression_list.csv`) names the person's
-ids and hashes under their silver column names; ingestion drops every silver row sharing
-one, and the nightly sweep removes their raw rows. The audit record (request id, time,
-rows removed per layer) goes to `audit.erasure_requests` and the JSONL log.
+The suppression list (`<lakehouse>/_suppression/suppression_keys.csv`) names the person's
+ids and hashes under their silver column names, each as its suppression key (a keyed hash
+that matches nothing else: `customer_platform.suppression` explains why); ingestion drops
+every silver row sharing one, and the nightly sweep removes their raw rows. The audit
+record (request id, time, rows removed per layer) goes to `audit.erasure_requests` and the
+JSONL log.
 """
 
 from __future__ import annotations
 
-import csv
 import json
-import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from customer_platform.config import get_settings
-from customer_platform.suppression import read_suppression_entries
+from customer_platform.suppression import read_suppression_entries, suppression_key
 from customer_platform.warehouse import release_dbt_connections
 from customer_platform.warehouse_tables import ensure_table
+from privacy.atomic import write_csv_atomically
 from privacy.columns import identity_column_names
 from privacy.targets import ErasureTargets
 
 AUDIT_TABLE = "audit.erasure_requests"
-LAYERS = ("landing", "bronze", "quarantine", "silver", "warehouse", "segments", "activation", "exports")
+LAYERS = (
+    "landing", "bronze", "quarantine", "silver", "warehouse", "segments", "activation", "exports", "files",
+)  # fmt: skip
 
 
 # Suppression list -----------------------------------------------------------------------------
 def append_to_suppression_list(targets: ErasureTargets) -> int:
-    """Add the person's ids and hashes to the suppression list; returns entries added.
+    """Add the suppression keys of the person's ids and hashes to the list; returns entries added.
 
-    One line per (column, value) of the active sources' identity columns, so ingestion's
+    One line per (column, key) of the active sources' identity columns, so ingestion's
     `suppress` drops any row sharing one. The header grows with new columns as needed;
-    existing lines are kept. Idempotent.
+    existing lines are kept, and those of a legacy plain-value list move here keyed (the
+    legacy file is then removed). Idempotent.
     """
-    path = get_settings().suppression_path
-    header, rows = read_suppression_entries(path)
+    settings = get_settings()
+    header, rows = read_suppression_entries()
+    legacy = settings.suppression_path
     present = {(name, row[name]) for row in rows for name in header if row.get(name)}
     columns = identity_column_names()
-    wanted = sorted((c, v) for c in columns for v in targets.keys.get(c, ()) if (c, v) not in present)
-    if not wanted:
+    keyed = {(c, suppression_key(v)) for c in columns for v in targets.keys.get(c, ())}
+    wanted = sorted(keyed - present)
+    if not wanted and not legacy.exists():
         return 0
     header += [c for c in columns if c not in header and c in {w[0] for w in wanted}]
-    rows += [{column: value} for column, value in wanted]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=header, restval="")
-        writer.writeheader()
-        writer.writerows(rows)
-    os.replace(tmp, path)  # readers see the old list or the new one, never half of it
+    rows = [{c: v} for c, v in dict.fromkeys((c, row[c]) for row in rows for c in header if row.get(c))]
+    rows += [{column: key} for column, key in wanted]
+    # Readers see the old list or the new one, never half of it.
+    write_csv_atomically(settings.suppression_keys_path, header, rows)
+    legacy.unlink(missing_ok=True)  # its entries are in the keyed list now
     return len(wanted)
-
-
-def suppressed_targets(path: Path | None = None) -> ErasureTargets:
-    """Every suppressed person at once, as one set of targets (for the nightly sweep)."""
-    targets = ErasureTargets("suppression-sweep")
-    for row in read_suppression_entries(path or get_settings().suppression_path)[1]:
-        for column, value in row.items():
-            targets.add(column, [value])
-    return targets
 
 
 # Audit ----------------------------------------------------------------------------------------
 def record_erasure_audit(
-    targets: ErasureTargets, counts: Mapping[str, Mapping[str, int]], suppression_added: int
+    targets: ErasureTargets,
+    counts: Mapping[str, Mapping[str, int]],
+    suppression_added: int,
+    compacted: bool = False,
 ) -> dict[str, Any]:
     """Append the audit record (no PII: ids of the request, counts) to the JSONL log and the warehouse.
 
-    counts: layer -> table -> rows removed, as returned by the purges.
+    counts: layer -> table (or file) -> rows removed (values replaced, for `files`), as returned
+    by the purges. compacted: the warehouse was rebuilt into a fresh file afterwards.
     """
     settings = get_settings()
     removed = {layer: int(sum(counts.get(layer, {}).values())) for layer in LAYERS}
@@ -80,6 +77,7 @@ def record_erasure_audit(
         "unified_customers": len(targets.unified_customer_ids),
         "source_records": len(targets.records),
         "suppression_entries_added": suppression_added,
+        "warehouse_compacted": bool(compacted),
         **{f"{layer}_removed": n for layer, n in removed.items()},
         "removed_by_table": {layer: dict(counts.get(layer, {})) for layer in LAYERS},
     }
@@ -98,6 +96,7 @@ def _append_audit_row(record: dict[str, Any]) -> None:
     columns = {
         "request_id": "varchar", "requested_at": "timestamptz", "status": "varchar",
         "unified_customers": "integer", "source_records": "integer", "suppression_entries_added": "integer",
+        "warehouse_compacted": "boolean",
         **{f"{layer}_removed": "bigint" for layer in LAYERS}, "removed_by_table": "json",
     }  # fmt: skip
     values = [

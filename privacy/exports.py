@@ -12,14 +12,15 @@ and are left alone.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
-import os
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from customer_platform.config import get_settings
+from privacy.atomic import write_bytes_atomically, write_text_atomically
 from privacy.matching import ValueMatcher
 from privacy.targets import ErasureTargets
 
@@ -58,12 +59,12 @@ def _matching_rows(frame: pd.DataFrame, matcher: ValueMatcher) -> pd.Series:
 
 
 def _replace(path: Path, frame: pd.DataFrame) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.erasure")
     if path.suffix == ".csv":
-        frame.to_csv(tmp, index=False, lineterminator="\n")
+        write_text_atomically(path, frame.to_csv(index=False, lineterminator="\n"))
     else:
-        frame.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
+        buffer = io.BytesIO()
+        frame.to_parquet(buffer, index=False)
+        write_bytes_atomically(path, buffer.getvalue())
 
 
 def _refresh_manifest(folder: Path, rows: int) -> None:
@@ -76,9 +77,7 @@ def _refresh_manifest(folder: Path, rows: int) -> None:
         file = folder / name
         if file.is_file():
             entry.update(sha256=hashlib.sha256(file.read_bytes()).hexdigest(), bytes=file.stat().st_size)
-    tmp = manifest_path.with_name(f".manifest.{os.getpid()}.erasure")
-    tmp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, manifest_path)
+    write_text_atomically(manifest_path, json.dumps(manifest, indent=2) + "\n")
 
 
 def purge_exports(targets: ErasureTargets) -> dict[str, dict[str, int]]:

@@ -16,7 +16,6 @@ uses), and the warehouse is purged in one DuckDB transaction.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -27,8 +26,9 @@ import pyarrow.parquet as pq
 from customer_platform import partitions as swap
 from customer_platform.config import get_settings
 from customer_platform.registry import get_registry
+from customer_platform.suppression import suppressed_keys
 from customer_platform.warehouse import release_dbt_connections
-from privacy.audit import suppressed_targets
+from privacy.atomic import write_text_atomically
 from privacy.matching import ValueMatcher
 from privacy.targets import ErasureTargets
 
@@ -80,10 +80,11 @@ def sweep_suppressed(ingest_date: str) -> dict[str, dict[str, int]]:
     suppresses from silver on; run this after a date is ingested so a later delivery that
     still names an erased person does not keep their raw rows either.
     """
-    targets = suppressed_targets()
-    if not targets.keys:
+    keys = suppressed_keys()
+    if not keys:
         return {}
-    return _purge_raw_and_lakehouse(ValueMatcher.for_targets(targets), ("bronze", "quarantine"), ingest_date)
+    matcher = ValueMatcher.for_suppression_keys(keys)
+    return _purge_raw_and_lakehouse(matcher, ("bronze", "quarantine"), ingest_date)
 
 
 def _purge_raw_and_lakehouse(
@@ -126,10 +127,7 @@ def _purge_text_file(path: Path, matcher: ValueMatcher, keep_first: bool) -> int
     kept = [line for i, line in enumerate(lines) if (keep_first and i == 0) or not matcher.line(line)]
     if len(kept) == len(lines):
         return 0
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.erasure")
-    with tmp.open("w", encoding="utf-8", errors="surrogateescape", newline="") as handle:
-        handle.writelines(kept)
-    os.replace(tmp, path)
+    write_text_atomically(path, "".join(kept))
     return len(lines) - len(kept)
 
 
@@ -165,14 +163,18 @@ def purge_lakehouse_layer(
 
 
 def purge_table(table_dir: Path, matcher: ValueMatcher, ingest_date: str | None = None) -> int:
-    """Rewrite the partitions of one table that hold matching rows; returns rows removed."""
+    """Rewrite the partitions of one table that hold matching rows; returns rows removed.
+
+    A crashed run's leftovers are recovered first (an old partition moved aside comes back, so
+    it is searched too); the swap's own `_staging`/`_trash` copies are deleted before returning.
+    """
+    swap.recover(table_dir, [])  # stale leftovers of dead runs only: a live run's are its own
     partitions = sorted(p for p in table_dir.glob(f"ingest_date={ingest_date or '*'}") if p.is_dir())
     dates = [p.name.split("=", 1)[1] for p in partitions]
     token = f"erasure.{uuid.uuid4().hex[:12]}"
     swap.begin(token)
     removed, staged = 0, []
     try:
-        swap.recover(table_dir, dates)  # a crashed run's leftovers may hold old rows
         for partition, ingest_date in zip(partitions, dates, strict=True):
             kept, dropped = _filter_partition(partition, matcher)
             if not dropped:

@@ -2,7 +2,9 @@
 
     request = ErasureRequest.from_conf({"email": [...], "phone": "...", "crm_customer_id": "C0000123"})
 
-The conf is what the `customer_erasure` DAG is triggered with and what `cdp erase` builds.
+`cdp erase` builds it from its options; a queued request (`privacy.queue`) is read back from
+its owner-only file, since the `customer_erasure` DAG's conf carries only the request id
+(`request_id_from_conf`).
 A bad conf raises `ErasureRequestError` naming the field, never echoing the value: it is
 personal data and error messages end up in logs.
 """
@@ -61,9 +63,39 @@ class ErasureRequest:
             raise ErasureRequestError(f"request_id: {request_id!r} must be 1-80 of A-Z a-z 0-9 _ . : -")
         return cls(request_id, emails, phones, crm_ids)
 
+    def to_conf(self) -> dict[str, Any]:
+        """The mapping `from_conf` reads back (normalized values): what a queued request file holds."""
+        return {"request_id": self.request_id, "email": list(self.emails), "phone": list(self.phones),
+                "crm_customer_id": list(self.crm_customer_ids)}  # fmt: skip
+
+    def identifiers(self) -> tuple[str, ...]:
+        """Every identifier of the request as given, normalized: the exact strings free text is searched for."""
+        return (*self.emails, *self.phones, *self.crm_customer_ids)
+
     def values_by_key_space(self) -> dict[str, tuple[str, ...]]:
         """Identifier key space -> the request's normalized values (a CRM id is a `customer_id`)."""
         return {"email": self.emails, "phone": self.phones, "customer_id": self.crm_customer_ids}
+
+
+def request_id_from_conf(conf: Mapping[str, Any] | None) -> str:
+    """The request id of a `customer_erasure` DAG conf, which must hold nothing else.
+
+    Airflow keeps a run's conf in its metadata database for as long as the run is kept, so
+    identifiers never travel in it: they are queued in an owner-only file (`privacy.queue`).
+    """
+    conf = {k: v for k, v in dict(conf or {}).items() if v not in (None, "", [])}
+    if set(conf) & set(REQUEST_FIELDS):
+        raise ErasureRequestError(
+            "conf: identifiers do not belong in a DAG conf (Airflow keeps it); queue the request "
+            "with `cdp erase --queue` and trigger with its request_id only"
+        )
+    unknown = sorted(set(conf) - {"request_id"})
+    if unknown:
+        raise ErasureRequestError(f"{unknown[0]}: unknown field; expected request_id")
+    request_id = conf.get("request_id")
+    if not isinstance(request_id, str) or not _REQUEST_ID.match(request_id):
+        raise ErasureRequestError("request_id: required, 1-80 of A-Z a-z 0-9 _ . : -")
+    return request_id
 
 
 def derive_request_id(emails: tuple[str, ...], phones: tuple[str, ...], crm_ids: tuple[str, ...]) -> str:

@@ -5,7 +5,6 @@ The crash-safe swap itself is Spark-free and lives in `customer_platform.partiti
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
@@ -24,6 +23,7 @@ from customer_platform.partitions import (
     write_manifest,
     write_owner,
 )
+from customer_platform.suppression import read_suppression_entries
 
 __all__ = [
     "OWNER_FILE",
@@ -60,11 +60,16 @@ def stage_partitions(df: DataFrame, table_dir: Path, token: str, dates: list[str
     return staging
 
 
-def read_suppression_list(spark: SparkSession, path: Path) -> DataFrame | None:
-    """The erasure suppression list (CSV, one column per identity column listed), or None if absent."""
-    if not path.is_file() or path.stat().st_size == 0:
+def read_suppression_list(
+    spark: SparkSession, legacy_path: Path | None = None, keys_path: Path | None = None
+) -> DataFrame | None:
+    """The erasure suppression list as suppression keys, one column per identity column; None if empty.
+
+    Reads the keyed list and any legacy plain-value list (`customer_platform.suppression`);
+    small, so it is built from Python rows.
+    """
+    header, rows = read_suppression_entries(keys_path, legacy_path)
+    if not rows:
         return None
-    with path.open(encoding="utf-8", newline="") as handle:
-        header = next(csv.reader(handle), [])
-    schema = StructType([StructField(name.strip(), StringType()) for name in header if name.strip()])
-    return spark.read.schema(schema).option("header", True).csv(str(path))
+    schema = StructType([StructField(name, StringType()) for name in header])
+    return spark.createDataFrame([tuple(row.get(c) or None for c in header) for row in rows], schema)

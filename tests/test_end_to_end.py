@@ -55,12 +55,12 @@ def platform_run(tmp_path_factory):
     return data_dir, env, first
 
 
-def _query(data_dir: Path, sql: str):
+def _query(data_dir: Path, sql: str, params: list | None = None):
     import duckdb
 
     con = duckdb.connect(str(data_dir / "warehouse" / "warehouse.duckdb"), read_only=True)
     try:
-        return con.execute(sql).fetchall()
+        return con.execute(sql, params).fetchall()
     finally:
         con.close()
 
@@ -289,3 +289,68 @@ def test_a_critical_gate_failure_stops_the_run_and_keeps_yesterdays_segments(pla
     records = [json.loads(line) for line in (data_dir / "runs" / "failures.jsonl").read_text().splitlines()]
     gate_failures = [r for r in records if r["logical_date"] == bad_date and r["task_id"] == "silver_gate"]
     assert any("silver gate failed" in r["reason"] for r in gate_failures), gate_failures
+
+
+def _person_to_erase(data_dir: Path):
+    """A person the win-back export holds (so exports, activation and predictions do too), known by email,
+    phone and CRM id, resolved into one unified customer, whose first and last name no one else shares."""
+    import pandas as pd
+
+    truth = pd.read_csv(data_dir / "landing" / "_truth" / "persons.csv", dtype=str, keep_default_na=False)
+    pairs = truth.groupby(["first_name", "last_name"]).person_id.transform("count")
+    exported = pd.read_csv(
+        data_dir / "exports" / "win_back_at_risk" / LOGICAL_DATE / "members.csv", dtype=str
+    )
+    candidates = truth[(pairs == 1) & (truth.phone != "") & (truth.crm_customer_id != "")]
+    candidates = candidates.merge(exported[["unified_customer_id", "email"]], on="email")
+    for person in candidates.itertuples():
+        records = _query(
+            data_dir,
+            "select distinct unified_customer_id, source_record_id from marts.customer_identity_map "
+            "where unified_customer_id = ? or source_record_id = ?",
+            [person.unified_customer_id, person.crm_customer_id],
+        )
+        if {u for u, _ in records} == {person.unified_customer_id}:
+            return person, sorted({r for _, r in records})
+    raise AssertionError("no exported person with a phone, a CRM id and a unique name")
+
+
+@pytest.mark.slow
+def test_an_erased_person_leaves_no_byte_in_any_file(platform_run):
+    """Runs last in this module: it erases a person from the demo the tests above read.
+
+    Erased through Airflow (`cdp erase --airflow`: the DAG gets a request id only) by a messy
+    spelling of their email and a national spelling of their phone, after a whole `cdp run`
+    (and the reruns above) wrote everything the platform writes: landing, lakehouse,
+    warehouse, GX results and Data Docs, MLflow runs and models, exports, reports, run
+    summaries and failure records, dbt and Airflow logs and databases. Then every byte of
+    every file under the data folder is searched (`tests/privacy/person_search.py`), except
+    the generator's ground truth (`landing/_truth`), which is test data, not platform data.
+    """
+    import json
+
+    from tests.privacy.person_search import PersonNeedles, search_files, search_warehouse
+
+    data_dir, env, _ = platform_run
+    person, record_ids = _person_to_erase(data_dir)
+    ids = [person.unified_customer_id, person.crm_customer_id, person.loyalty_id, *record_ids]
+    emails = [person.email, person.second_email]
+    needles = PersonNeedles.of(
+        emails, person.phone, person.first_name, person.last_name, ids, "cdp-demo-salt-change-me"
+    )
+    seen = search_files(data_dir, needles, under=("landing", "exports", "warehouse"))
+    assert {path.split("/")[0] for path in seen} == {"landing", "exports", "warehouse"}, (
+        "the search sees them"
+    )
+
+    national = "0" + person.phone[3:7] + " " + person.phone[7:]
+    erased = _cdp(["erase", "--airflow", "--email", f"  {person.email.upper()} ", "--phone", national], env)
+
+    assert erased.returncode == 0, (erased.stdout[-3000:], erased.stderr[-3000:])
+    output = "\n" + erased.stdout  # Airflow's migration log comes first; the audit record is printed last
+    record = json.loads(output[output.rindex("\n{") + 1 :])
+    assert record["status"] == "erased" and record["unified_customers"] == 1 and record["warehouse_compacted"]
+    assert not any(t in erased.stdout.lower() for t in needles.tokens), "the audit record names no one"
+    assert not list((data_dir / "privacy" / "requests").iterdir()), "the queued request is deleted when done"
+    assert search_warehouse(data_dir / "warehouse" / "warehouse.duckdb", needles) == {}
+    assert search_files(data_dir, needles) == {}

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from customer_platform.suppression import suppression_prefix
 from spark_jobs.contracts import OCCURRENCE_COLUMN, SilverColumn, SourceContract
 from spark_jobs.transforms.standardize import (
     amount_in_base,
@@ -23,6 +24,8 @@ from spark_jobs.transforms.standardize import (
     title_case,
     upper,
 )
+
+_SUPPRESSION_KEY = "_suppression_key"
 
 #: Lineage columns carried onto every silver row (docs/contracts.md).
 SILVER_LINEAGE = ("_source_file", "_ingest_date", "_run_id", "_ingested_at")
@@ -120,14 +123,18 @@ def number_repeats(df: DataFrame, natural_key: tuple[str, ...]) -> DataFrame:
 
 
 def suppress(df: DataFrame, suppression: DataFrame | None) -> DataFrame:
-    """Drop rows whose email_hash / phone_hash / customer_id (any column shared) is listed."""
+    """Drop rows whose email_hash / phone_hash / customer_id (any column shared) has a listed suppression key."""
     if suppression is None:
         return df
+    prefix = F.lit(suppression_prefix())
     for name in suppression.columns:
         if name not in df.columns:
             continue
-        listed = suppression.select(strip(F.col(name)).alias(name)).where(F.col(name).isNotNull()).distinct()
-        df = df.join(F.broadcast(listed), on=name, how="left_anti")
+        listed = (
+            suppression.select(F.col(name).alias(_SUPPRESSION_KEY)).where(F.col(name).isNotNull()).distinct()
+        )
+        keyed = df.withColumn(_SUPPRESSION_KEY, F.sha2(F.concat(prefix, strip(F.col(name))), 256))
+        df = keyed.join(F.broadcast(listed), on=_SUPPRESSION_KEY, how="left_anti").drop(_SUPPRESSION_KEY)
     return df
 
 

@@ -7,10 +7,13 @@ One module-scoped scenario (Spark ingestion and two dbt runs are the cost):
    day 3's drops, by a messy spelling of their email plus their phone;
 4. erase again (idempotency);
 5. put day 3 back, ingest it, `dbt run` and score again: the person must stay gone from
-   silver, the warehouse and segments (suppression); then the date's suppression sweep
-   removes their raw rows from the new landing drop, bronze and quarantine too.
+   silver, the warehouse and segments (suppression), and dbt's incremental models still run
+   incrementally on the rebuilt warehouse file; then the date's suppression sweep removes
+   their raw rows from the new landing drop, bronze and quarantine too.
 The person is looked for by value (ids, unified ids, raw email and phone, hashes) in every
-file and every column of every table, not in a hand-made list of places.
+file and every column of every table, not in a hand-made list of places, and in the bytes
+of the warehouse file (deleted rows stay there until it is rebuilt). The byte search over
+every file of a whole platform run is the end-to-end test's (`tests/test_end_to_end.py`).
 """
 
 from __future__ import annotations
@@ -166,6 +169,9 @@ class Scenario:
     second: dict
     audit_rows: list[dict]
     next_night_suppressed: int
+    warehouse_bytes_before: set[str]
+    warehouse_bytes_after: set[str]
+    incremental_models: dict[str, str]  # base delivery model -> compiled code of the run after erasure
 
 
 def _everywhere(settings, person: Person) -> dict[str, set[str]]:
@@ -175,6 +181,24 @@ def _everywhere(settings, person: Person) -> dict[str, set[str]]:
         "quarantine": find_in_layer(settings.quarantine_dir, person),
         "silver": find_in_layer(settings.silver_dir, person),
         "warehouse": find_in_warehouse(person),
+    }
+
+
+def needles_in_bytes(path: Path, person: Person) -> set[str]:
+    """The person's values found in a file's raw bytes (case-insensitive), as `grep -a -i` would."""
+    data = path.read_bytes().lower()
+    return {n for n in person.needles if n.encode() in data}
+
+
+def incremental_runs(settings) -> dict[str, str]:
+    """Compiled code of the incremental delivery models in dbt's last run (`run_results.json`)."""
+    from customer_platform.warehouse import dbt_target_dir
+
+    results = json.loads((dbt_target_dir(settings) / "run_results.json").read_text())["results"]
+    return {
+        r["unique_id"]: r.get("compiled_code") or ""
+        for r in results
+        if r["unique_id"].split(".")[-1].startswith("base_")
     }
 
 
@@ -226,11 +250,13 @@ def scenario(spark, tmp_path_factory) -> Scenario:
         person.unified_ids = _unified_ids(person)
         person.needles |= {u.lower() for u in person.unified_ids}
         before = _everywhere(settings, person)
+        bytes_before = needles_in_bytes(settings.warehouse_path, person)
 
         messy_email = f"  {person.email.upper()} "
         request = ErasureRequest.from_conf({"email": [messy_email], "phone": person.phone})
         first = erase_person(request)
         after = _everywhere(settings, person)
+        bytes_after = needles_in_bytes(settings.warehouse_path, person)
         second = erase_person(request)
 
         for drop in list(aside.glob(f"*/{NEXT_NIGHT}")):
@@ -239,6 +265,7 @@ def scenario(spark, tmp_path_factory) -> Scenario:
             ingest_dates(source, [NEXT_NIGHT], run_id="nightly", spark=spark)[0] for source in SOURCES
         ]
         run_dbt(["run"], NEXT_NIGHT)
+        incremental = incremental_runs(settings)
         write_segment_rows(NEXT_NIGHT)
         after_nightly = _everywhere(settings, person)
         swept = sweep_suppressed(NEXT_NIGHT)
@@ -251,7 +278,7 @@ def scenario(spark, tmp_path_factory) -> Scenario:
             con.close()
         yield Scenario(
             person, before, after, after_nightly, swept, after_sweep, first, second, audit.to_dict("records"),
-            sum(int(m.get("rows_suppressed", 0)) for m in manifests),
+            sum(int(m.get("rows_suppressed", 0)) for m in manifests), bytes_before, bytes_after, incremental,
         )  # fmt: skip
     reload_settings()
 
@@ -291,14 +318,36 @@ def test_audit_and_suppression_hold_no_raw_contact_fields(
     person = scenario.person
     raw = {person.email.lower(), person.phone, person.phone_digits}
     audit_text = json.dumps(scenario.audit_rows, default=str) + settings.erasure_audit_path.read_text()
-    suppression = settings.suppression_path.read_text()
+    suppression = settings.suppression_keys_path.read_text()
     assert not any(value in audit_text.lower() or value in suppression.lower() for value in raw)
+    # Keyed hashes only: not the warehouse's salted hashes, the vendors' email key nor any id.
+    assert not any(needle in suppression.lower() for needle in person.needles)
     lines = suppression.splitlines()
     assert len(lines) == len(set(lines)), "no duplicate suppression lines"
     row = scenario.audit_rows[0]
     assert (
         row["request_id"].startswith("erasure-") and row["silver_removed"] == scenario.first["silver_removed"]
     )
+
+
+def test_the_warehouse_file_keeps_no_byte_of_the_person(scenario):
+    assert scenario.warehouse_bytes_before, "the byte search sees the person before the erasure"
+    assert scenario.warehouse_bytes_after == set(), "deleted rows are rebuilt away"
+    assert scenario.first["warehouse_compacted"] is True and scenario.second["warehouse_compacted"] is True
+
+
+def test_dbt_runs_incrementally_on_the_rebuilt_warehouse(scenario):
+    models = scenario.incremental_models
+    assert models, "the delivery models ran after the erasure"
+    filters = {
+        model: re.search(r"from source\s+where (.*)", code).group(1).strip() for model, code in models.items()
+    }
+    # The incremental branch loads only new or re-ingested dates (`false`: none); a full
+    # build would load every date up to the logical date (`cast(ingest_date as date) <= ...`).
+    assert all(
+        f == "false" or f.startswith("cast(ingest_date as date) in (date ") for f in filters.values()
+    ), filters
+    assert any(f"date '{NEXT_NIGHT}'" in f for f in filters.values()), filters
 
 
 def test_next_nightly_run_does_not_bring_the_person_back(scenario):
