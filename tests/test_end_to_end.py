@@ -245,6 +245,35 @@ def test_the_run_leaves_what_the_uis_show_and_said_what_it_was_doing(platform_ru
 
 
 @pytest.mark.slow
+def test_the_dashboard_shows_the_demos_segments_drift_and_quality(platform_run, tmp_path):
+    from tests.dashboard.expected import expected_metrics, mismatches, shown_in_html
+
+    data_dir, env, first = platform_run
+    drift = dict(
+        _query(
+            data_dir,
+            "select model_name, count(*) from marts.model_monitoring "
+            "where check_type = 'feature_psi' and status = 'ok' and logical_date = ? group by 1",
+            [LOGICAL_DATE],
+        )
+    )
+    assert set(drift) == {"customer_segmentation", "customer_churn", "customer_clv"}, drift
+    assert "Monitoring (drift, stability, KPI anomalies):" in first.stdout
+    page = tmp_path / "dashboard.html"
+    rendered = _cdp(["dashboard", "--render-only", str(page)], env)
+    assert rendered.returncode == 0, rendered.stderr[-3000:]
+    html = page.read_text(encoding="utf-8")
+    for section in ("Segments", "Data quality and drift", "Identity resolution", "Audiences and campaigns"):
+        assert f"<h2>{section}" in html, section
+    expected = expected_metrics(data_dir / "warehouse" / "warehouse.duckdb")
+    assert any(key.startswith("drift-status:") for key in expected)
+    assert mismatches(expected, shown_in_html(html)) == []
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    where_next = readme.split("## Where to look next", 1)[1].split("\n## ", 1)[0]
+    assert "cdp dashboard" in where_next
+
+
+@pytest.mark.slow
 def test_rerunning_the_date_is_idempotent(platform_run):
     data_dir, env, _ = platform_run
     sql = "select unified_customer_id, segment_id, segment_name from marts.customer_segments order by 1"
