@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cdp.airflow_env import airflow_bin, airflow_env
+from cdp.airflow_env import airflow_bin, airflow_env, settle_config
 from customer_platform.config import Settings, get_settings
 
 HOST = "127.0.0.1"
@@ -167,6 +167,7 @@ def serve(port: int = DEFAULT_PORT, timeout: float = 180.0, settings: Settings |
     except UiError as error:
         print(f"cdp ui: {error}", file=sys.stderr)
         return 2
+    settle_config(settings.airflow_home / "airflow.cfg")  # a home made before examples were turned off
     url = f"http://{HOST}:{port}/"
     components = Components(settings.airflow_home / "logs" / "cdp_ui")
     restore = _stop_on(signal.SIGTERM, signal.SIGHUP)
