@@ -14,6 +14,7 @@ monitoring measures drift on (`customer_platform.input_profiles`).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -49,6 +50,8 @@ from models.segmentation.segment_tables import (
 from models.segmentation.stability import unchanged_but_moved
 from models.segmentation.training import segment_ids_for
 from models.tracking import configure_mlflow
+
+log = logging.getLogger(__name__)
 
 __all__ = ["HISTORY_TABLE", "INPUTS_TABLE", "SEGMENTS_TABLE", "SEGMENT_COLUMNS", "score", "write_segments"]
 
@@ -126,6 +129,10 @@ def score(logical_date: str, model_uri: str = CHAMPION_URI) -> ScoreResult:
     features = list(metadata["features"])
     frame = load_features(day, _behaviour_columns(features))
     population = split_population(frame, load_lifecycle(day))
+    log.info(
+        "segmentation scoring %s: %d customers for %s v%s, %d by lifecycle stage",
+        day, len(population.features), version.name, version.version, len(population.lifecycle),
+    )  # fmt: skip
     assignments, ml_inputs = _assign_everyone(pipeline, metadata, population)
     previous_date, previous = previous_assignments(day)
     ari, compared = stability_vs_previous(assignments, previous)
@@ -147,6 +154,7 @@ def score(logical_date: str, model_uri: str = CHAMPION_URI) -> ScoreResult:
             {KEY_COLUMN: ml_inputs[KEY_COLUMN], "inputs": list(ml_inputs[features].to_numpy(dtype="float64"))}
         ),
     )
+    log.info("segmentation scoring %s: %d assignments written", day, len(assignments))
     profiled = write_input_profile(
         day, version.name, str(version.version), metadata.get(REFERENCE_BINS_KEY), ml_inputs[features]
     )

@@ -26,6 +26,7 @@ Davies-Bouldin rank).
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -55,6 +56,8 @@ from models.segmentation.pipeline import (
 )
 from models.segmentation.stability import refit_stability, stability_subsamples
 from models.segmentation.winner_rule import Candidate, pick_winner
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -243,7 +246,14 @@ def select_model(frame: pd.DataFrame, config: SelectionConfig, seed: int) -> Sel
     # on a busy 2-core machine, at 1,500 and at 1,000,000 rows). None = every core.
     with threadpool_limits(limits=config.max_threads):
         candidates = []
-        for algorithm, k in _candidate_grid(config):
+        grid = _candidate_grid(config)
+        log.info(
+            "segmentation selection: %d candidates on %d customers (sample %d)",
+            len(grid),
+            len(frame),
+            len(sample),
+        )
+        for algorithm, k in grid:
             candidate = fit_candidate(algorithm, k, scaled, sample, config, seed, tree)
             candidate.stability = refit_stability(
                 candidate.algorithm,
@@ -256,6 +266,15 @@ def select_model(frame: pd.DataFrame, config: SelectionConfig, seed: int) -> Sel
                 sub_trees,
             )
             candidates.append(candidate)
+            log.info(
+                "segmentation candidate %d/%d: %s k=%d, silhouette %.3f, stability %.3f",
+                len(candidates),
+                len(grid),
+                candidate.algorithm,
+                candidate.k,
+                candidate.silhouette,
+                candidate.stability,
+            )
     return Selection(
         preprocess=preprocess,
         sample_index=sample,
