@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mlflow import MlflowClient
+
 from models.registry import CHALLENGER, CHAMPION, clear_alias, set_alias
 
 
@@ -36,7 +38,14 @@ def decide_promotion(rule_decision: PromotionDecision | None, allowed: bool = Tr
 
 
 def apply_promotion(model_name: str, version: str, decision: PromotionDecision) -> None:
-    """Promoted: `version` becomes champion and the challenger alias is cleared; else it is the challenger."""
+    """Promoted: `version` becomes champion and the challenger alias is cleared; else it is the challenger.
+
+    The version carries the decision as tags (`promotion_decision`, `promotion_reason`).
+    """
+    client = MlflowClient()
+    outcome = f"promoted to {CHAMPION}" if decision.promote else f"kept as {CHALLENGER}"
+    client.set_model_version_tag(model_name, version, "promotion_decision", outcome)
+    client.set_model_version_tag(model_name, version, "promotion_reason", decision.reason)
     if decision.promote:
         set_alias(CHAMPION, version, model_name)
         clear_alias(CHALLENGER, model_name)

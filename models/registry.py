@@ -206,3 +206,18 @@ def load_python_model(version: ModelVersion) -> Any:
     """The python model object of a registered python-function version."""
     with _trusted_registry_load():
         return mlflow.pyfunc.load_model(version_uri(version)).unwrap_python_model()
+
+
+def describe_version(
+    model_name: str, version: str, model_description: str, version_description: str, tags: dict[str, Any]
+) -> None:
+    """Set the registered model's description, and the version's description and `tags`.
+
+    tags: e.g. the data version (logical date, row counts, feature table hash), the features and
+    the run id; values are stored as strings. Idempotent.
+    """
+    client = MlflowClient()
+    client.update_registered_model(model_name, description=model_description)
+    client.update_model_version(model_name, version, description=version_description)
+    for key, value in tags.items():
+        client.set_model_version_tag(model_name, version, key, str(value))

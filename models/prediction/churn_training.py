@@ -37,6 +37,7 @@ from models.prediction.churn import (
     labelled_snapshot,
     predict_churn,
 )
+from models.prediction.decision import explain_lowest, log_decision
 from models.prediction.evaluation import (
     calibration_table,
     classification_metrics,
@@ -47,6 +48,7 @@ from models.prediction.evaluation import (
 from models.prediction.explain import churn_permutation_importance
 from models.prediction.promotion_rule import should_promote_churn
 from models.prediction.registered_models import CHURN_EXPERIMENT, CHURN_MODEL, PACKAGES
+from models.prediction.registered_models import describe_prediction_version as describe_version
 from models.prediction.snapshot import customer_snapshot
 from models.promotion import PromotionDecision, apply_promotion, decide_promotion
 from models.registry import (
@@ -59,6 +61,8 @@ from models.registry import (
     log_and_register_model,
 )
 from models.tracking import configure_mlflow
+
+WHY_LOG_LOSS = "Log loss is a proper score: it rewards both ranking and calibrated probabilities."
 
 
 @dataclass(frozen=True)
@@ -119,7 +123,7 @@ def _write_artifacts(
     lift.to_csv(out / "decile_lift.csv", index=False)
     plot_calibration(calibration, out / "calibration_curve.png", f"Churn calibration ({chosen.name})")
     plot_lift(lift, out / "decile_lift.png", f"Churn rate by score decile ({chosen.name})")
-    pd.DataFrame([{"candidate": c.name, **c.metrics} for c in candidates]).to_csv(
+    pd.DataFrame([{"candidate": c.name, "chosen": c is chosen, **c.metrics} for c in candidates]).to_csv(
         out / "candidates.csv", index=False
     )
     importance.to_csv(out / "permutation_importance.csv", index=False)
@@ -172,6 +176,9 @@ def train_churn(
         with tempfile.TemporaryDirectory() as tmp:
             _write_artifacts(Path(tmp), chosen, candidates, data, importance, facts)
             mlflow.log_artifacts(tmp, artifact_path="report")
+        log_decision(
+            explain_lowest({c.name: c.metrics for c in candidates}, "log_loss", chosen.name, WHY_LOG_LOSS)
+        )
         metadata = {
             "features": features,
             "horizon_days": config.horizon_days,
@@ -191,6 +198,14 @@ def train_churn(
         mlflow.log_metric("promoted", float(decision.promote))
         mlflow.set_tags({"promotion_decision": decision.reason, "model_version": version})
     apply_promotion(CHURN_MODEL, version, decision)
+    facts = {
+        "chosen": chosen.name,
+        "logical_date": day,
+        "rows": len(data.train),
+        "features": ",".join(features),
+    }
+    facts |= {"validation_rows": len(data.validation), "validation_date": plan.validation_date.isoformat()}
+    describe_version(CHURN_MODEL, version, facts | {"run_id": run.info.run_id})
     return ChurnTrainResult(
         run.info.run_id, version, chosen.name, chosen.metrics, decision.promote, decision.reason,
         len(data.train), len(data.validation),

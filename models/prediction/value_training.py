@@ -36,9 +36,11 @@ from models.prediction.clv import (
     ValueParameters,
     fit_value_models,
 )
+from models.prediction.decision import explain_lowest, log_decision
 from models.prediction.evaluation import plot_value_deciles
 from models.prediction.promotion_rule import should_promote_value
 from models.prediction.registered_models import CHURN_MODEL, CLV_EXPERIMENT, CLV_MODEL, CLV_PACKAGES
+from models.prediction.registered_models import describe_prediction_version as describe_version
 from models.prediction.snapshot import KEY, btyd_summary, customer_snapshot, future_outcomes
 from models.prediction.value_evaluation import holdout_evaluation, permutation_importance_value
 from models.promotion import apply_promotion, decide_promotion
@@ -52,6 +54,10 @@ from models.registry import (
     resolve_model_version,
 )
 from models.tracking import configure_mlflow
+
+WHY_SPEND_MAE = (
+    "Spend MAE measures the money the model predicts against what each customer spent in the holdout."
+)
 
 
 @dataclass(frozen=True)
@@ -179,6 +185,8 @@ def train_value(
                 encoding="utf-8",
             )
             mlflow.log_artifacts(tmp, artifact_path="report")
+        scores = {name: result[0] for name, result in evaluated.items()}
+        log_decision(explain_lowest(scores, "spend_mae", chosen, WHY_SPEND_MAE))
         inputs = calibration[list(BTYD_INPUTS)].head(200).reset_index(drop=True)
         names = list(BTYD_INPUTS)
         if parameters.uses_churn:
@@ -205,6 +213,10 @@ def train_value(
         mlflow.log_metric("promoted", float(decision.promote))
         mlflow.set_tags({"promotion_decision": decision.reason, "model_version": version})
     apply_promotion(CLV_MODEL, version, decision)
+    facts = {"chosen": chosen, "logical_date": day, "rows": len(calibration), "features": ",".join(names)}
+    describe_version(
+        CLV_MODEL, version, facts | {"churn_model_version": churn_version, "run_id": run.info.run_id}
+    )
     return ValueTrainResult(
         run.info.run_id, version, metrics, decision.promote, decision.reason, len(calibration), chosen
     )

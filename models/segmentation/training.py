@@ -32,6 +32,7 @@ from models.features import (
 )
 from models.promotion import apply_promotion, decide_promotion
 from models.registry import CHAMPION, alias_version, load_pipeline, log_and_register_model
+from models.segmentation.decision import log_candidate_runs, log_selection_decision
 from models.segmentation.personas import (
     initial_segment_ids,
     match_segment_ids,
@@ -56,6 +57,7 @@ from models.segmentation.population import (
 )
 from models.segmentation.promotion_rule import should_promote, stability_ari
 from models.segmentation.registered_model import EXPERIMENT_NAME, MODEL_NAME, load_segment_metadata
+from models.segmentation.registered_model import describe_segmentation_version as describe_version
 from models.segmentation.reports import write_training_artifacts
 from models.segmentation.selection import Selection, SelectionConfig, sample_silhouette, select_model
 from models.tracking import configure_mlflow
@@ -163,16 +165,6 @@ def compare_with_champion(
     )
 
 
-def _log_candidates(selection: Selection, seed: int, experiment_id: str) -> None:
-    for candidate in selection.candidates:
-        with mlflow.start_run(experiment_id=experiment_id, run_name=candidate.name, nested=True):
-            mlflow.log_params({"algorithm": candidate.algorithm, "k": candidate.k, "seed": seed})
-            if hasattr(candidate.clusterer, "eps_"):
-                mlflow.log_param("eps", round(candidate.clusterer.eps_, 6))
-            mlflow.log_metrics(candidate.metrics())
-            mlflow.set_tag("chosen", str(candidate is selection.winner).lower())
-
-
 def train(logical_date: str, config: SelectionConfig | None = None, promote: bool = True) -> TrainResult:
     """Select, log and register a segmentation model on one logical date's features.
 
@@ -239,7 +231,8 @@ def train(logical_date: str, config: SelectionConfig | None = None, promote: boo
                 "clustered_share": len(clustered) / len(frame),
             }
         )
-        _log_candidates(selection, settings.seed, experiment_id)
+        log_candidate_runs(selection.candidates, winner, settings.seed, experiment_id)
+        log_selection_decision(selection.candidates, winner, config)
         summary = {
             "logical date": day,
             "customers": len(population.lifecycle) + len(clustered),
@@ -282,6 +275,9 @@ def train(logical_date: str, config: SelectionConfig | None = None, promote: boo
         mlflow.set_tags({"promotion_decision": decision.reason, "model_version": version})
 
     apply_promotion(MODEL_NAME, version, decision)
+    facts = {"logical_date": day, "row_count": len(frame), "clustered_rows": len(clustered)}
+    facts |= {"feature_table_hash": data_hash, "features": ",".join(config.inputs), "chosen": winner.name}
+    describe_version(version, facts | {"run_id": run.info.run_id})
     return TrainResult(
         logical_date=day,
         run_id=run.info.run_id,

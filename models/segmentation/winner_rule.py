@@ -69,10 +69,25 @@ def _ranks(values: list[float]) -> list[int]:
     return [1 + sum(other < value for other in values) for value in values]
 
 
-def pick_winner(
+@dataclass(frozen=True)
+class Screening:
+    """The rule's intermediate results: who passed each gate, and the rank sums of the ranked ones."""
+
+    servable: list[Candidate]
+    eligible: list[Candidate]
+    ranked: list[Candidate]
+    silhouette_rank: dict[str, int]
+    davies_bouldin_rank: dict[str, int]
+
+    def rank_sum(self, candidate: Candidate) -> int:
+        """Silhouette rank + Davies-Bouldin rank of a ranked candidate."""
+        return self.silhouette_rank[candidate.name] + self.davies_bouldin_rank[candidate.name]
+
+
+def screen(
     candidates: list[Candidate], *, min_segment_share: float, min_stability: float, score_decimals: int
-) -> Candidate:
-    """Apply the module's documented selection rule; pure given the candidates' scores."""
+) -> Screening:
+    """Steps 1-4 of the module's rule: the gates, then the rank of each remaining candidate; pure."""
     servable = [c for c in candidates if c.k >= 2]
     if not servable:
         raise ValueError("no candidate found two or more segments")
@@ -81,8 +96,34 @@ def pick_winner(
     digits = score_decimals
     by_silhouette = _ranks([-round(c.silhouette, digits) for c in stable])
     by_davies_bouldin = _ranks([round(c.davies_bouldin, digits) for c in stable])
-    rank_sum = {id(c): a + b for c, a, b in zip(stable, by_silhouette, by_davies_bouldin, strict=True)}
-    return min(
-        stable,
-        key=lambda c: (rank_sum[id(c)], _FAMILY_RANK.get(c.algorithm, 9), c.k, -c.silhouette, c.name),
+    return Screening(
+        servable=servable,
+        eligible=eligible,
+        ranked=stable,
+        silhouette_rank={c.name: r for c, r in zip(stable, by_silhouette, strict=True)},
+        davies_bouldin_rank={c.name: r for c, r in zip(stable, by_davies_bouldin, strict=True)},
     )
+
+
+def tie_break_key(candidate: Candidate, screening: Screening) -> tuple:
+    """Step 4 and 5: rank sum, then the simpler family, fewer segments, higher silhouette, name."""
+    return (
+        screening.rank_sum(candidate),
+        _FAMILY_RANK.get(candidate.algorithm, 9),
+        candidate.k,
+        -candidate.silhouette,
+        candidate.name,
+    )
+
+
+def pick_winner(
+    candidates: list[Candidate], *, min_segment_share: float, min_stability: float, score_decimals: int
+) -> Candidate:
+    """Apply the module's documented selection rule; pure given the candidates' scores."""
+    screening = screen(
+        candidates,
+        min_segment_share=min_segment_share,
+        min_stability=min_stability,
+        score_decimals=score_decimals,
+    )
+    return min(screening.ranked, key=lambda c: tie_break_key(c, screening))

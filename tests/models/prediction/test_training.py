@@ -87,6 +87,45 @@ def test_the_mlflow_runs_carry_parameters_metrics_and_artifacts(trained):
     } <= value_files
 
 
+def test_experiments_are_tagged_and_runs_explain_their_choice(trained):
+    client = MlflowClient()
+    for result, name in ((trained.churn, CHURN_MODEL), (trained.value, CLV_MODEL)):
+        experiment = client.get_experiment_by_name(name)
+        assert experiment.tags["mlflow.experimentKind"] == "custom_model_development", name
+        assert (
+            experiment.tags["mlflow.note.content"] and "mlflow.sharedViewState.key-metrics" in experiment.tags
+        )
+        explanation = mlflow.artifacts.load_text(f"runs:/{result.run_id}/report/selection_decision.md")
+        assert client.get_run(result.run_id).data.tags["selection_explanation"] == explanation
+    churn_explanation = client.get_run(trained.churn.run_id).data.tags["selection_explanation"]
+    assert churn_explanation.startswith(f"**{trained.churn.chosen}** was chosen: the lowest log_loss")
+    other = ({"hist_gradient_boosting", "random_forest"} - {trained.churn.chosen}).pop()
+    assert f"- {other}: log_loss" in churn_explanation
+    candidates = pd.read_csv(
+        mlflow.artifacts.download_artifacts(
+            run_id=trained.churn.run_id, artifact_path="report/candidates.csv"
+        )
+    )
+    assert candidates.loc[candidates["chosen"], "candidate"].tolist() == [trained.churn.chosen]
+    assert candidates.loc[candidates["chosen"], "log_loss"].item() == candidates["log_loss"].min()
+    value_explanation = client.get_run(trained.value.run_id).data.tags["selection_explanation"]
+    assert value_explanation.startswith(f"**{trained.value.candidate}** was chosen: the lowest spend_mae")
+
+
+def test_registered_models_and_versions_carry_descriptions_and_tags(trained):
+    client = MlflowClient()
+    for result, name in ((trained.churn, CHURN_MODEL), (trained.value, CLV_MODEL)):
+        assert "champion" in client.get_registered_model(name).description, name
+        version = client.get_model_version(name, result.model_version)
+        assert DAY in version.description and version.tags["logical_date"] == DAY
+        assert version.tags["data_version"].startswith(f"{DAY}/") and version.tags["features"]
+        assert version.tags["promotion_decision"] == "promoted to champion"
+        assert version.tags["promotion_reason"] == result.decision and version.tags["run_id"] == result.run_id
+    churn = client.get_model_version(CHURN_MODEL, trained.churn.model_version)
+    assert churn.tags["rows"] == str(trained.churn.train_rows)
+    assert churn.tags["features"].split(",") == load_model_metadata(churn)["features"]
+
+
 def test_both_value_candidates_are_scored_and_the_lower_holdout_mae_is_registered(trained):
     run = MlflowClient().get_run(trained.value.run_id)
     path = mlflow.artifacts.download_artifacts(

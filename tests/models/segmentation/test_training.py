@@ -19,12 +19,14 @@ from sklearn.metrics import adjusted_rand_score
 from models.cli import main
 from models.jobs import run_nightly, run_weekly
 from models.registry import CHALLENGER, CHAMPION, alias_version, resolve_model_version
+from models.segmentation.decision import DECISION_MD, RANKING_CSV
 from models.segmentation.pipeline import AGGLOMERATIVE, CLUSTER_FEATURES, DBSCAN, KMEANS, model_inputs
 from models.segmentation.registered_model import CHAMPION_URI, MODEL_NAME, load_segment_metadata
 from models.segmentation.reports import ELBOW_PNG, HEATMAP_PNG, PROFILE_CSV, REPORT_HTML, SILHOUETTE_PNG
 from models.segmentation.scoring import SEGMENT_COLUMNS, score
 from models.segmentation.selection import SelectionConfig
 from models.segmentation.training import train
+from models.tracking import configure_mlflow
 from tests.models.planted import PLANTED_ANONYMOUS, make_planted_features, write_planted_warehouse
 
 DAY_1, DAY_2 = "2026-06-30", "2026-07-07"
@@ -138,6 +140,61 @@ def test_run_carries_params_metrics_children_and_artifacts(first_night):
     sizes = profile.set_index("segment_name")["customers"]
     assert sizes["Anonymous visitors"] == PLANTED_ANONYMOUS
     assert sizes["Prospects"] == (first_night["features"]["frequency"] == 0).sum()
+
+
+def test_the_experiment_is_tagged_and_the_run_explains_its_winner(first_night):
+    client = MlflowClient()
+    experiment = client.get_experiment_by_name("customer_segmentation")
+    assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
+    assert "Customer segmentation" in experiment.tags["mlflow.note.content"]
+    assert "mlflow.sharedViewState.key-metrics" in experiment.tags
+    run_id = first_night["outcome"]["trained"]["run_id"]
+    ranking = pd.read_csv(
+        mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=f"report/{RANKING_CSV}")
+    )
+    children = client.search_runs([experiment.experiment_id], f"tags.mlflow.parentRunId = '{run_id}'")
+    assert len(ranking) == len(children) and ranking["chosen"].sum() == 1
+    chosen = ranking.loc[ranking["chosen"], "candidate"].item()
+    assert chosen == ranking["candidate"].iloc[0]  # best first
+    assert (
+        f"{first_night['outcome']['trained']['algorithm']}_k{first_night['outcome']['trained']['k']}"
+        == chosen
+    )
+    explanation = mlflow.artifacts.load_text(f"runs:/{run_id}/report/{DECISION_MD}")
+    assert explanation.startswith(f"**{chosen}** was chosen")
+    higher = ranking.loc[
+        ranking["silhouette"] > ranking.loc[ranking["chosen"], "silhouette"].item(), "candidate"
+    ]
+    assert all(f"- {name} " in explanation for name in higher)  # every better-silhouette one is explained
+    assert client.get_run(run_id).data.tags["selection_explanation"] == explanation
+
+
+def test_the_registered_model_and_version_carry_descriptions_and_tags(first_night):
+    client = MlflowClient()
+    trained = first_night["outcome"]["trained"]
+    assert "segment" in client.get_registered_model(MODEL_NAME).description
+    version = client.get_model_version(MODEL_NAME, trained["model_version"])
+    assert trained["algorithm"] in version.description and DAY_1 in version.description
+    params = client.get_run(trained["run_id"]).data.params
+    assert version.tags["logical_date"] == DAY_1 and version.tags["row_count"] == params["row_count"]
+    assert version.tags["clustered_rows"] == params["clustered_rows"]
+    assert version.tags["data_version"] == f"{DAY_1}/{trained['data_hash']}"
+    assert version.tags["features"] == ",".join(model_inputs(CLUSTER_FEATURES))
+    assert version.tags["promotion_decision"] == "promoted to champion"
+    assert (
+        version.tags["promotion_reason"] == trained["decision"]
+        and version.tags["run_id"] == trained["run_id"]
+    )
+
+
+def test_an_existing_experiment_gets_its_tags_when_configured_again(first_night):
+    client = MlflowClient()
+    experiment = client.get_experiment_by_name("customer_segmentation")
+    client.delete_experiment_tag(experiment.experiment_id, "mlflow.experimentKind")
+    configure_mlflow("customer_segmentation")
+    configure_mlflow("customer_segmentation")
+    tags = client.get_experiment(experiment.experiment_id).tags
+    assert tags["mlflow.experimentKind"] == "custom_model_development"
 
 
 def test_artifacts_live_under_the_configured_root(first_night, module_settings):
