@@ -3,8 +3,9 @@
 A planted warehouse (tests/models/planted.py) is segmented by the nightly model job, which
 trains the first champion into a fresh SQLite store. `mlflow ui --backend-store-uri ... --port`
 then serves it, and headless Chromium with no internet access goes from the home page to the
-experiment's training runs and the training run's metrics, as a person would. Screenshots go to
-`test-output/<test name>/`.
+experiment's training runs and the training run's metrics, as a person would; with the sidebar on
+"Model training" an experiment opens on its runs, and the README's link opens the experiment's saved
+"Key metrics" view with those metrics as columns. Screenshots go to `test-output/<test name>/`.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from mlflow import MlflowClient
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from customer_platform.config import reload_settings
+from models.run_views import view_link
 from models.segmentation.pipeline import KMEANS
 from models.segmentation.selection import SelectionConfig
 from models.segmentation.training import EXPERIMENT_NAME, train
@@ -91,6 +94,10 @@ def mlflow_ui(tracking_uri) -> Iterator[str]:
         server.wait(timeout=60)
 
 
+def _experiment_id(tracking_uri: str) -> str:
+    return MlflowClient(tracking_uri).get_experiment_by_name(EXPERIMENT_NAME).experiment_id
+
+
 def _body(driver) -> str:
     return driver.find_element(By.TAG_NAME, "body").text
 
@@ -118,16 +125,31 @@ def test_the_mlflow_ui_leads_from_home_to_the_training_runs_and_their_metrics(
     assert not [m for m in console if any(error in m for error in NETWORK_ERRORS)], console
 
 
-@pytest.mark.xfail(
-    reason="issue 21 item 3: the training experiments are not yet tagged as model training, so MLflow "
-    "opens them on its GenAI overview",
-    strict=False,
-)
-def test_an_experiment_opens_on_its_training_runs(chromium, mlflow_ui, test_output_dir):
+def test_an_experiment_opens_on_its_training_runs(chromium, mlflow_ui, tracking_uri, test_output_dir):
+    # MLflow 3.17 picks an experiment's landing page by the sidebar's "GenAI | Model training"
+    # switch (remembered by the browser), not by the experiment's kind tag: a user on "Model
+    # training" lands on the runs, and so does the README's link (`?workflowType=machine_learning`).
     chromium.get(mlflow_ui)
+    _click(chromium, "//*[@role='button'][normalize-space()='Model training']")
     _click(chromium, f"//a[normalize-space()='{EXPERIMENT_NAME}']")
-    WebDriverWait(chromium, 60, poll_frequency=0.5).until(lambda d: "/experiments/" in d.current_url)
-    time.sleep(2)  # the page picks its tab after loading the experiment
+    WebDriverWait(chromium, 60, poll_frequency=0.5).until(lambda d: f"train-{DAY}" in _body(d))
     screenshot(chromium, test_output_dir / "mlflow-experiment.png")
-    assert "genai" not in chromium.current_url.lower()
-    assert f"train-{DAY}" in _body(chromium)
+    assert f"/experiments/{_experiment_id(tracking_uri)}/runs" in chromium.current_url
+    assert "workflowType=machine_learning" in chromium.current_url
+    assert "Customer segmentation" in _body(chromium)  # the experiment's description
+
+
+def test_the_readme_link_opens_the_key_metrics_view_of_the_training_runs(
+    chromium, mlflow_ui, tracking_uri, test_output_dir
+):
+    chromium.set_window_size(2400, 900)  # every key metric column in view
+    try:
+        chromium.get(mlflow_ui + view_link(_experiment_id(tracking_uri)))
+        WebDriverWait(chromium, 60, poll_frequency=0.5).until(lambda d: f"train-{DAY}" in _body(d))
+        headers = " ".join(h.text for h in chromium.find_elements(By.CSS_SELECTOR, "[role='columnheader']"))
+        screenshot(chromium, test_output_dir / "mlflow-key-metrics-view.png")
+    finally:
+        chromium.set_window_size(1280, 900)
+    assert "Key metrics" in _body(chromium) and "/runs" in chromium.current_url
+    for column in ("silhouette", "davies_bouldin", "calinski_harabasz", "stability", "chosen_k"):
+        assert column in headers, headers
