@@ -30,7 +30,9 @@ from privacy.matching import ValueMatcher
 ERASED = "[erased]"
 
 _STOP = r"\s@'\"<>()\[\]{},;:\\`|="
-_EMAIL = re.compile(rf"[^{_STOP}]+@[^{_STOP}]+\.[^{_STOP}]+")
+# Anchored at a token's start: unanchored, a long run without a stop (minified script in an
+# HTML report) would be rescanned from each of its characters.
+_EMAIL = re.compile(rf"(?<![^{_STOP}])[^{_STOP}@]+@[^{_STOP}@]+\.[^{_STOP}@]+")
 # Digits with the separators people write phones with; never glued to a word, a decimal point
 # or another digit (so hashes, floats and ids are not read as numbers).
 _PHONE = re.compile(r"(?<![\w.+\-/])\+?(?:\(\d{1,5}\)[ .\-]?)?\d(?:[ .\-/()]{0,2}\d){6,18}(?![\w.]?\d)(?!\w)")
