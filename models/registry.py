@@ -145,6 +145,25 @@ def skops_trusted_types(pipeline: Pipeline, prefixes: Sequence[str] = OWN_TYPES)
     return [name for name in untrusted if name.startswith(tuple(prefixes))] or None
 
 
+def aggregate_example(inputs: pd.DataFrame) -> pd.DataFrame:
+    """A one-row input example that is nobody: each column's median (numbers) or most common value.
+
+    MLflow stores the input example beside the model, readable by anyone with the tracking
+    server; real rows would put customers' features there, and erasure could not find them
+    (no id travels with them). Column types are kept, so the signature still matches.
+    """
+    row = {}
+    for column in inputs.columns:
+        values = inputs[column].dropna()
+        if values.empty:
+            row[column] = inputs[column].iloc[:1].to_numpy()
+        elif pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+            row[column] = [values.mode().iloc[0]]
+        else:
+            row[column] = [values.median()]
+    return pd.DataFrame(row).astype(inputs.dtypes.to_dict())
+
+
 def log_and_register_model(
     pipeline: Pipeline,
     inputs: pd.DataFrame,
@@ -166,7 +185,7 @@ def log_and_register_model(
         pipeline,
         name="model",
         signature=infer_signature(inputs.head(100), outputs[:100]),
-        input_example=inputs.head(5),
+        input_example=aggregate_example(inputs),
         registered_model_name=model_name,
         metadata=with_reference_bins(metadata, reference),
         pip_requirements=pip_requirements(packages),
@@ -194,7 +213,7 @@ def log_and_register_pyfunc(
         name="model",
         python_model=python_model,
         signature=infer_signature(inputs.head(100), outputs.head(100)),
-        input_example=inputs.head(5),
+        input_example=aggregate_example(inputs),
         registered_model_name=model_name,
         metadata=with_reference_bins(metadata, reference),
         pip_requirements=pip_requirements(packages),
