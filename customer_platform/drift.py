@@ -35,6 +35,8 @@ SHARE_FLOOR = 1e-4
 QUANTILE = "quantile"
 DISCRETE = "discrete"
 MISSING_LABEL = "missing"
+#: Significant digits kept of a cut point (see `column_reference`).
+EDGE_DIGITS = 9
 
 
 def _numeric(values: Iterable[Any]) -> np.ndarray:
@@ -56,7 +58,10 @@ def column_reference(values: Iterable[Any], bins: int = DEFAULT_BINS) -> dict[st
     else:
         kind = QUANTILE
         edges = np.unique(np.quantile(finite, np.arange(1, bins) / bins))
-    reference = {"kind": kind, "edges": [float(e) for e in edges], "rows": int(len(x))}
+    # Cut points to EDGE_DIGITS significant digits: inputs summed in another order differ in their
+    # last bits, and a reference must not depend on that (a re-run or backfill gives the same bins).
+    cut_points = sorted({float(f"{e:.{EDGE_DIGITS}g}") for e in edges})
+    reference = {"kind": kind, "edges": cut_points, "rows": int(len(x))}
     counts = bin_counts(reference, x)
     reference["shares"] = [float(s) for s in counts / max(len(x), 1)]
     return reference

@@ -127,6 +127,16 @@ def chromium():
         driver.quit()
 
 
+def fresh_console(driver) -> None:
+    """Leave the previous page (its scripts stop) and empty the console log, so the next page's entries are its own.
+
+    The browser is shared by the session: a page left open keeps polling its server after the
+    test that opened it stopped that server, and its errors would land in the next test's log.
+    """
+    driver.get("about:blank")
+    driver.get_log("browser")
+
+
 def screenshot(driver, path: Path) -> Path:
     """Save the whole page, beyond the window's height, as a PNG at `path`."""
     import base64

@@ -30,7 +30,7 @@ from models.run_views import view_link
 from models.segmentation.pipeline import KMEANS
 from models.segmentation.selection import SelectionConfig
 from models.segmentation.training import EXPERIMENT_NAME, train
-from tests.conftest import free_port, screenshot
+from tests.conftest import free_port, fresh_console, screenshot
 from tests.models.planted import make_planted_features, write_planted_warehouse
 
 DAY = "2026-06-30"
@@ -111,7 +111,7 @@ def _click(driver, xpath: str, seconds: float = 60) -> None:
 def test_the_mlflow_ui_leads_from_home_to_the_training_runs_and_their_metrics(
     chromium, mlflow_ui, test_output_dir
 ):
-    chromium.get_log("browser")
+    fresh_console(chromium)
     chromium.get(mlflow_ui)
     _click(chromium, f"//a[normalize-space()='{EXPERIMENT_NAME}']")
     _click(chromium, "//*[self::a or self::button or @role='tab'][normalize-space()='Training runs']")

@@ -27,7 +27,7 @@ from customer_platform.config import REPO_ROOT
 from expectations.data_docs_offline import SITE_ASSETS
 from expectations.runner import run_gate
 from expectations.suites.catalog import suite_names
-from tests.conftest import screenshot
+from tests.conftest import fresh_console, screenshot
 from tests.expectations import marts_data
 
 DAY = "2026-06-30"
@@ -56,7 +56,7 @@ def test_data_docs_show_the_validation_results_offline(chromium, isolated_settin
     index = run_gate("marts", DAY, "browser").data_docs_index
     assert (index.parent / SITE_ASSETS / "jquery-3.7.1" / "jquery.min.js").is_file()
 
-    chromium.get_log("browser")
+    fresh_console(chromium)
     chromium.get(index.as_uri())
     table = _wait_for(
         chromium, lambda d: d.find_element(By.CSS_SELECTOR, "table.ge-index-page-validation-results-table")

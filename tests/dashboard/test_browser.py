@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from selenium.webdriver.common.by import By
 
-from tests.conftest import screenshot
+from tests.conftest import fresh_console, screenshot
 from tests.dashboard.conftest import write_lock
 from tests.dashboard.expected import expected_metrics, mismatches
 
 
 def _open(driver, url: str) -> list[dict]:
     """Load `url` and return the console entries it produced (the log is emptied by reading it)."""
-    driver.get_log("browser")
+    fresh_console(driver)
     driver.get(url)
     driver.find_element(By.TAG_NAME, "footer")  # the page is complete
     return driver.get_log("browser")
