@@ -205,7 +205,8 @@ def _stop_on(*signals: int) -> Callable[[], None]:
     return lambda: [signal.signal(signum, handler) for signum, handler in previous.items()]
 
 
-def _port(value: str) -> int:
+def port_number(value: str) -> int:
+    """An argparse type: a TCP port 0..65535 (0: any free port)."""
     try:
         port = int(value)
     except ValueError as exc:
@@ -222,7 +223,7 @@ def add_ui_command(sub: argparse._SubParsersAction) -> None:
     )
     ui.add_argument(
         "--port",
-        type=_port,
+        type=port_number,
         default=DEFAULT_PORT,
         help=f"port on {HOST} (default {DEFAULT_PORT}; 0 picks a free one)",
     )

@@ -10,6 +10,7 @@ import logging
 import sys
 from pathlib import Path
 
+from cdp.airflow_ui import port_number
 from customer_platform.config import get_settings
 from dashboard import DEFAULT_CACHE_SECONDS, DEFAULT_PORT
 
@@ -41,16 +42,6 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return 0
 
 
-def _port(value: str) -> int:
-    try:
-        port = int(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from exc
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is 0..65535, got {port}")
-    return port
-
-
 def add_dashboard_command(sub: argparse._SubParsersAction) -> None:
     """Register `dashboard` on the `cdp` parser."""
     dashboard = sub.add_parser(
@@ -58,7 +49,7 @@ def add_dashboard_command(sub: argparse._SubParsersAction) -> None:
     )
     dashboard.add_argument(
         "--port",
-        type=_port,
+        type=port_number,
         default=DEFAULT_PORT,
         help=f"port on 127.0.0.1 (default {DEFAULT_PORT}; 0 picks a free one)",
     )
