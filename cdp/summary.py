@@ -10,6 +10,7 @@ from cdp.activation_summary import activation_summary, format_activation
 from cdp.airflow_ui import DEFAULT_PORT as AIRFLOW_UI_PORT
 from cdp.monitoring_summary import format_monitoring, monitoring_summary
 from customer_platform.config import Settings, get_settings
+from customer_platform.partitions import recover_lake
 from customer_platform.registry import get_registry
 from customer_platform.warehouse import dbt_target_dir
 from dashboard import DEFAULT_PORT
@@ -48,6 +49,7 @@ def _layer_counts(settings: Settings, ds: str | None) -> dict[str, dict[str, dic
     """Rows per table of the active sources in bronze, quarantine and silver: all dates and the logical date."""
     import duckdb
 
+    recover_lake(settings)  # counts of a lake a killed run left mid-publish would show a missing date
     counts: dict[str, dict[str, dict[str, int]]] = {}
     con = duckdb.connect()
     try:

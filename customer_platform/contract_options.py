@@ -1,4 +1,4 @@
-"""Contract options beyond one file's columns: the quarantine limit, related sources, entity rules."""
+"""Contract options beyond one file's columns: quarantine and retention limits, related sources, entity rules."""
 
 from __future__ import annotations
 
@@ -19,6 +19,33 @@ def max_rate(data: dict[str, Any], where: str) -> float | None:
     if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0.0 <= rate <= 1.0:
         raise ContractError(f"{where}: quarantine.max_rate must be a number within 0..1, got {rate!r}")
     return float(rate)
+
+
+def retention_days(data: dict[str, Any], where: str) -> int | None:
+    """`retention: {days: 30}`: landing, bronze and quarantine partitions older than this are deleted."""
+    block = data.get("retention")
+    if block is None:
+        return None
+    if not isinstance(block, dict) or set(block) != {"days"}:
+        raise ContractError(f"{where}: retention must be a mapping with the key days, got {block!r}")
+    days = block["days"]
+    if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+        raise ContractError(f"{where}: retention.days must be a non-negative integer (days), got {days!r}")
+    return days
+
+
+def limits(data: dict[str, Any], where: str) -> dict[str, Any]:
+    """The source's own limits: `quarantine` (max_quarantine_rate) and `retention` (retention_days)."""
+    found: dict[str, Any] = {}
+    problems: list[str] = []
+    for key, parse in (("max_quarantine_rate", max_rate), ("retention_days", retention_days)):
+        try:
+            found[key] = parse(data, where)
+        except ContractError as exc:
+            problems += exc.problems
+    if problems:
+        raise ContractError(problems)
+    return found
 
 
 def relations(data: dict[str, Any], entity: str, where: str) -> dict[str, str]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from customer_platform.contract_options import campaign_group_problems, check_relations, max_rate, relations
+from customer_platform.contract_options import campaign_group_problems, check_relations, limits, relations
 from customer_platform.source_contract import (
     ContractError,
     FieldSpec,
@@ -36,7 +36,7 @@ from customer_platform.vocabulary import (
 _CONTRACT_KEYS = {
     "name", "description", "format", "timezone", "delimiter", "natural_key", "latest_by",
     "require_one_of", "fields", "silver", "entity", "record_id", "identifiers", "measures",
-    "pii", "trust_rank", "channel", "example", "quarantine", "duplicates", "relations",
+    "pii", "trust_rank", "channel", "example", "quarantine", "duplicates", "relations", "retention",
 }  # fmt: skip
 
 
@@ -166,7 +166,7 @@ def parse_contract(data: Any, path: Path | None = None) -> SourceContract:
     measures = _attempt(problems, _mapping, data, "measures", where) or {}
     options = {
         "format": _attempt(problems, one_of, data.get("format", "csv"), FORMATS, where, "format"),
-        "max_quarantine_rate": _attempt(problems, max_rate, data, where),
+        **(_attempt(problems, limits, data, where) or {}),
         "duplicates": _attempt(
             problems, one_of, data.get("duplicates", "collapse"), DUPLICATE_POLICIES, where, "duplicates"
         ),

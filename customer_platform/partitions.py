@@ -1,30 +1,53 @@
 """Crash-safe partition publishing and manifests for the lakehouse layers (no Spark: erasure uses it too).
 
 A run writes each table's partitions under `<table>/_staging/<token>/ingest_date=D`, then
-swaps each one in with two renames (old partition aside into `<table>/_trash/<token>/`,
-staged one in) and deletes the old copy. Readers glob `<table>/ingest_date=*/*.parquet`
-(Spark ignores `_`-prefixed folders too), so they see the old partition or the new one,
-never a half-written one; during the instant between the two renames the date is absent.
-A run killed at any point leaves only `_staging`/`_trash` folders, which the next run
-cleans up, putting back any old partition that had been moved aside.
+publishes them: it writes a committed marker beside the staged copies (they are complete),
+swaps each partition in with two renames (old partition aside into `<table>/_trash/<token>/`,
+staged one in) and finally deletes the old copies. The whole publish of a table holds its
+swap lock (`<table>/_swap.lock`, an `flock` the kernel releases when the holder dies).
+
+Readers glob `<table>/ingest_date=*/*.parquet` (Spark ignores `_`-prefixed names too), so
+they never see a half-written partition. A run killed between the two renames leaves the
+date absent, so every job that reads the lake first calls `recover_lake` (ingestion, erasure,
+the silver gate, dbt, the run summary): under the lock, a dead run's leftovers are rolled
+forward when its marker says the staged copies were complete (the new partitions go in) and
+rolled back otherwise (the old partitions come back from `_trash`). A live run's folders are
+never touched, and a reader that meets a swap in progress waits for its lock (the renames take
+milliseconds) instead of "recovering" it under its owner. Whole partitions are deleted the same
+way (`drop_partitions`: marker, rename aside, delete), so retention is crash-safe too.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import logging
 import os
 import shutil
 import socket
 import sys
 import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from customer_platform.config import Settings, get_settings
+
+log = logging.getLogger(__name__)
 
 STAGING = "_staging"
 TRASH = "_trash"
 OWNER_FILE = "_owner.json"
+COMMITTED_FILE = "_committed.json"  # the staged copies are complete: recovery rolls forward
+LOCK_FILE = "_swap.lock"
 FOREIGN_STALE_SECONDS = 24 * 3600  # another host's leftovers are stale after a day
+SWAP_WAIT_SECONDS = 60.0  # how long a reader waits for another process's swap to finish
 _ACTIVE_TOKENS: set[str] = set()  # runs of this process still in progress
+
+
+class SwapInProgress(RuntimeError):
+    """Another live process held a table's swap lock for longer than a reader waits."""
 
 
 def failpoint(name: str) -> None:
@@ -39,16 +62,40 @@ def failpoint(name: str) -> None:
         time.sleep(3600)
 
 
+def _who() -> dict[str, Any]:
+    return {"host": socket.gethostname(), "pid": os.getpid()}
+
+
 def write_owner(run_dir: Path, token: str, dates: list[str]) -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
-    owner = {
-        "token": token,
-        "host": socket.gethostname(),
-        "pid": os.getpid(),
-        "dates": dates,
-        "started": time.time(),
-    }
+    owner = {"token": token, **_who(), "dates": dates, "started": time.time()}
     (run_dir / OWNER_FILE).write_text(json.dumps(owner), encoding="utf-8")
+
+
+@contextmanager
+def swap_lock(table_dir: Path, wait_seconds: float | None = None) -> Iterator[None]:
+    """Hold the table's swap lock; SwapInProgress naming the holder after `wait_seconds`."""
+    table_dir.mkdir(parents=True, exist_ok=True)
+    wait = SWAP_WAIT_SECONDS if wait_seconds is None else wait_seconds
+    fd = os.open(table_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 512, 0).decode("utf-8", "replace") or "unknown"
+                    raise SwapInProgress(
+                        f"{table_dir}: a partition swap by {holder} is still in progress after {wait:.0f} s"
+                    ) from None
+                time.sleep(0.02)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps({**_who(), "since": round(time.time())}).encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _pid_alive(pid: int) -> bool:
@@ -75,36 +122,91 @@ def _is_stale(run_dir: Path, dates: list[str]) -> bool:
     return not _pid_alive(int(owner.get("pid", -1)))
 
 
-def _restore_or_drop(table_dir: Path, trash_run: Path) -> None:
-    for old in trash_run.glob("ingest_date=*"):
-        target = table_dir / old.name
-        if target.exists():
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(old, target)  # the swap never completed: bring the old partition back
-    shutil.rmtree(trash_run, ignore_errors=True)
+def _parts(run_dir: Path) -> list[Path]:
+    """The partition folders held in a staging or trash folder (not its owner or marker files)."""
+    return sorted(p for p in run_dir.iterdir() if p.is_dir()) if run_dir.is_dir() else []
 
 
-def recover(table_dir: Path, dates: list[str], only_token: str | None = None) -> list[str]:
-    """Clean stale staging/trash folders of `table_dir`; returns what was cleaned."""
-    cleaned = []
-    for kind in (TRASH, STAGING):
-        root = table_dir / kind
-        if not root.is_dir():
-            continue
-        for run_dir in sorted(root.iterdir()):
-            if only_token is not None and run_dir.name != only_token:
-                continue
-            if only_token is None and not _is_stale(run_dir, dates):
-                continue
-            if kind == TRASH:
-                _restore_or_drop(table_dir, run_dir)
-            else:
-                shutil.rmtree(run_dir, ignore_errors=True)
-            cleaned.append(f"{kind}/{run_dir.name}")
+def _roll_forward(table_dir: Path, staging: Path, trash: Path) -> None:
+    for staged in _parts(staging):
+        target = table_dir / staged.name
+        if target.exists():  # not swapped yet: the old copy goes aside, as the swap would have done
+            trash.mkdir(parents=True, exist_ok=True)
+            shutil.rmtree(trash / staged.name, ignore_errors=True)
+            os.rename(target, trash / staged.name)
+        os.rename(staged, target)
+
+
+def _roll_back(table_dir: Path, trash: Path) -> None:
+    for old in _parts(trash):
+        if not (table_dir / old.name).exists():
+            os.rename(old, table_dir / old.name)  # the swap never completed: bring the old partition back
+
+
+def _finish(table_dir: Path, token: str) -> str:
+    """Roll one run's leftovers forward (committed) or back; returns what was done."""
+    staging, trash = table_dir / STAGING / token, table_dir / TRASH / token
+    committed = (staging / COMMITTED_FILE).is_file()
+    if committed:
+        _roll_forward(table_dir, staging, trash)
+    else:
+        _roll_back(table_dir, trash)
+    shutil.rmtree(trash, ignore_errors=True)
+    shutil.rmtree(staging, ignore_errors=True)
+    return f"{'rolled forward' if committed else 'rolled back'} {token}"
+
+
+def _remove_empty_roots(table_dir: Path) -> None:
+    for root in (table_dir / STAGING, table_dir / TRASH):
         if root.is_dir() and not any(root.iterdir()):
             root.rmdir()
-    return cleaned
+
+
+def recover(
+    table_dir: Path, dates: list[str], only_token: str | None = None, wait_seconds: float | None = None
+) -> list[str]:
+    """Finish or undo the stale runs left in `table_dir` (or only `only_token`'s); returns what was done.
+
+    dates: the partitions the caller is about to rewrite (an older run on them is superseded).
+    """
+    roots = [table_dir / STAGING, table_dir / TRASH]
+    if not any(root.is_dir() for root in roots):
+        return []
+    done = []
+    with swap_lock(table_dir, wait_seconds):
+        tokens = sorted({p.name for root in roots if root.is_dir() for p in root.iterdir()})
+        for token in tokens:
+            if only_token is not None and token != only_token:
+                continue
+            staging = table_dir / STAGING / token
+            owner_dir = staging if (staging / OWNER_FILE).is_file() else table_dir / TRASH / token
+            if only_token is None and not _is_stale(owner_dir, dates):
+                continue  # a live run's own folders
+            done.append(_finish(table_dir, token))
+        _remove_empty_roots(table_dir)
+    return done
+
+
+def recover_lake(
+    settings: Settings | None = None,
+    dates: Mapping[Path, list[str]] | None = None,
+    wait_seconds: float | None = None,
+) -> list[str]:
+    """Recover every table of bronze, quarantine and silver before reading them; returns what was done.
+
+    dates: per table folder, the partitions the caller is about to rewrite (see `recover`).
+    """
+    settings = settings or get_settings()
+    dates = dates or {}
+    done = []
+    for layer in (settings.bronze_dir, settings.quarantine_dir, settings.silver_dir):
+        tables = sorted(p for p in layer.glob("*") if p.is_dir() and not p.name.startswith("_"))
+        for table_dir in tables:
+            for what in recover(table_dir, dates.get(table_dir, []), wait_seconds=wait_seconds):
+                done.append(f"{layer.name}/{table_dir.name}: {what}")
+    for what in done:
+        log.warning("lakehouse recovery: %s (a run was killed mid-publish)", what)
+    return done
 
 
 def begin(token: str) -> None:
@@ -117,31 +219,68 @@ def end(token: str) -> None:
     _ACTIVE_TOKENS.discard(token)
 
 
+def _commit(staging: Path, token: str, names: list[str]) -> None:
+    marker = {"token": token, "partitions": names, **_who(), "committed": time.time()}
+    write_manifest(staging / COMMITTED_FILE, marker)
+
+
 def publish_partitions(table_dir: Path, token: str, dates: list[str]) -> None:
-    """Swap each staged partition in (two renames), then drop the old copies and the staging folder."""
+    """Swap each staged partition in (two renames), then drop the old copies and the staging folder.
+
+    Fail points (`CDP_FAILPOINTS`), per layer: `staged:<layer>`, `committed:<layer>`,
+    `between_renames:<layer>`, `after_rename_in:<layer>`, `before_cleanup:<layer>`.
+    """
     staging, trash = table_dir / STAGING / token, table_dir / TRASH / token
-    for ingest_date in dates:
-        name = f"ingest_date={ingest_date}"
-        target = table_dir / name
-        moved_aside = False
-        try:
-            if target.exists():
-                if not trash.exists():
-                    write_owner(trash, token, dates)
-                os.rename(target, trash / name)
-                moved_aside = True
-            failpoint(f"between_renames:{table_dir.parent.name}")  # e.g. between_renames:silver
-            os.rename(staging / name, target)
-        except BaseException:
-            if moved_aside and not target.exists():
-                os.rename(trash / name, target)
-            raise
-        shutil.rmtree(trash / name, ignore_errors=True)
-    shutil.rmtree(staging, ignore_errors=True)
-    shutil.rmtree(trash, ignore_errors=True)
-    for root in (table_dir / STAGING, table_dir / TRASH):
-        if root.is_dir() and not any(root.iterdir()):
-            root.rmdir()
+    layer = table_dir.parent.name  # e.g. silver
+    failpoint(f"staged:{layer}")
+    with swap_lock(table_dir):
+        _commit(staging, token, [f"ingest_date={d}" for d in dates])
+        failpoint(f"committed:{layer}")
+        for ingest_date in dates:
+            name = f"ingest_date={ingest_date}"
+            target = table_dir / name
+            moved_aside = False
+            try:
+                if target.exists():
+                    if not trash.exists():
+                        write_owner(trash, token, dates)
+                    os.rename(target, trash / name)
+                    moved_aside = True
+                failpoint(f"between_renames:{layer}")
+                os.rename(staging / name, target)
+            except BaseException:
+                if moved_aside and not target.exists():
+                    os.rename(trash / name, target)
+                (staging / COMMITTED_FILE).unlink(missing_ok=True)  # this run failed: roll back, not forward
+                raise
+            failpoint(f"after_rename_in:{layer}")
+        failpoint(f"before_cleanup:{layer}")
+        shutil.rmtree(trash, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
+        _remove_empty_roots(table_dir)
+
+
+def drop_partitions(table_dir: Path, token: str, names: list[str]) -> list[str]:
+    """Delete whole partition folders of `table_dir` crash-safely; returns the names deleted.
+
+    Each folder disappears at once (renamed aside), then is deleted; a run killed on the way is
+    rolled forward by the next `recover`. Fail point: `before_cleanup:<layer>`.
+    """
+    present = [name for name in names if (table_dir / name).is_dir()]
+    if not present:
+        return []
+    staging, trash = table_dir / STAGING / token, table_dir / TRASH / token
+    with swap_lock(table_dir):
+        write_owner(staging, token, present)
+        _commit(staging, token, [])
+        write_owner(trash, token, present)
+        for name in present:
+            os.rename(table_dir / name, trash / name)
+        failpoint(f"before_cleanup:{table_dir.parent.name}")
+        shutil.rmtree(trash, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
+        _remove_empty_roots(table_dir)
+    return present
 
 
 def parquet_rows(folder: Path) -> int:

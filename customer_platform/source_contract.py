@@ -96,6 +96,7 @@ class SourceContract:
     channel: str | None = None
     example: bool = False
     max_quarantine_rate: float | None = None  # None: CDP_MAX_QUARANTINE_RATE
+    retention_days: int | None = None  # None: raw partitions are kept for ever (spark_jobs.retention)
     duplicates: str = "collapse"  # exact duplicate rows of a delivery: collapse or keep
     relations: dict[str, str] = field(default_factory=dict)  # role -> related source name
     path: Path | None = None

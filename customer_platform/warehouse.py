@@ -21,6 +21,7 @@ import yaml
 
 from customer_platform.config import Settings, get_settings
 from customer_platform.dbt_registry import registry_env, write_dbt_registry
+from customer_platform.partitions import recover_lake
 
 #: One-slot Airflow pool shared by every task that writes the DuckDB warehouse (DuckDB is single-writer).
 WAREHOUSE_POOL = "duckdb_warehouse"
@@ -171,6 +172,7 @@ def dbt_build(logical_date: str, full_refresh: bool = False) -> None:
 
     full_refresh: rebuild the incremental models from every delivered silver partition.
     """
+    recover_lake()  # dbt reads silver: a run killed mid-publish must not leave a date missing
     run_dbt(["build", *(["--full-refresh"] if full_refresh else [])], logical_date)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from customer_platform.config import Settings
+from customer_platform.partitions import recover_lake
 from customer_platform.registry import SourceContract, get_registry
 from expectations.common import CRITICAL, WARNING, GateThresholds
 from expectations.gx_context import ValidationTarget
@@ -54,6 +55,7 @@ def collect_silver(
 ) -> Collected:
     """Read the date's silver partitions and build each active source's suite (history-aware)."""
     collected = Collected()
+    recover_lake(settings)  # a run killed mid-publish leaves no missing partition behind
     sources = get_registry(settings).sources()
     for contract in sources:
         rules = derive_rules(contract, thresholds)

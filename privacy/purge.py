@@ -175,6 +175,7 @@ def purge_table(table_dir: Path, matcher: ValueMatcher, ingest_date: str | None 
     swap.begin(token)
     removed, staged = 0, []
     try:
+        swap.write_owner(table_dir / swap.STAGING / token, token, dates)  # before anything is staged
         for partition, ingest_date in zip(partitions, dates, strict=True):
             kept, dropped = _filter_partition(partition, matcher)
             if not dropped:
@@ -183,7 +184,6 @@ def purge_table(table_dir: Path, matcher: ValueMatcher, ingest_date: str | None 
             removed += dropped
             staged.append(ingest_date)
         if staged:
-            swap.write_owner(table_dir / swap.STAGING / token, token, staged)
             swap.publish_partitions(table_dir, token, staged)
     finally:
         swap.recover(table_dir, [], only_token=token)

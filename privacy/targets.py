@@ -20,6 +20,7 @@ from typing import Any
 
 from customer_platform.config import get_settings
 from customer_platform.identifiers import salted_sha256, sha256
+from customer_platform.partitions import recover_lake
 from customer_platform.warehouse import connect_readonly
 from privacy.columns import (
     CONTACT_KEY_SPACES,
@@ -187,6 +188,7 @@ def expand_from_silver(targets: ErasureTargets) -> None:
     import duckdb
 
     silver = get_settings().silver_dir
+    recover_lake()  # a run killed mid-publish must not hide a silver date from the search
     searched = searched_columns()
     con = duckdb.connect()
     try:

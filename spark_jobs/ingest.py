@@ -23,7 +23,7 @@ from pyspark.sql import functions as F
 
 from customer_platform.config import Settings, get_settings
 from customer_platform.reference_data import fx_rates_to
-from spark_jobs import lakehouse, progress
+from spark_jobs import lakehouse, progress, retention
 from spark_jobs.contracts import QUARANTINE_SCHEMA, SourceContract, bronze_schema, get_contract, get_registry
 from spark_jobs.landing import Drop, discover_drop, number_lines, read_raw_lines
 from spark_jobs.manifest import QuarantineThresholdExceeded, build_manifest, count_groups, file_entries
@@ -91,8 +91,7 @@ def _run(
     lakehouse.begin(token)
     parsed = None
     try:
-        for table_dir in dirs.values():
-            lakehouse.recover(table_dir, present)
+        lakehouse.recover_lake(settings, dict.fromkeys(dirs.values(), present))  # every table, not only ours
         if present:
             data, parsed, lines_per_file, (counts, reasons) = _parse_drop(
                 spark, contract, [d for d in drops if d.exists]
@@ -129,6 +128,7 @@ def _run(
                 progress.log_step(
                     contract.name, f"{rows:,} rows published to silver.{contract.silver_table}", started
                 )
+        retention.apply_retention(contract, settings, max(dates), manifests.values())
         _write_manifests(manifests, started, settings)
     finally:
         if parsed is not None:

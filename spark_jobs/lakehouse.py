@@ -20,6 +20,7 @@ from customer_platform.partitions import (
     parquet_rows,
     publish_partitions,
     recover,
+    recover_lake,
     write_manifest,
     write_owner,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "publish_partitions",
     "read_suppression_list",
     "recover",
+    "recover_lake",
     "stage_partitions",
     "write_manifest",
 ]
