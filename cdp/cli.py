@@ -14,24 +14,8 @@ from cdp.airflow_ui import add_ui_command
 from cdp.dashboard_command import add_dashboard_command
 from cdp.erase_command import add_erase_command
 from cdp.summary import collect_summary, format_summary
-from customer_platform.config import get_settings, parse_iso_date
-
-
-def _iso_date(value: str) -> str:
-    """A date written exactly YYYY-MM-DD."""
-    try:
-        parse_iso_date(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {value!r}") from exc
-    return value
-
-
-def _logical_date(value: str) -> str:
-    """A nightly logical date: YYYY-MM-DD and not before CDP_START_DATE."""
-    try:
-        return commands.check_logical_date(_iso_date(value))
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from exc
+from customer_platform.cli_args import iso_date, logical_date, settings_or_exit
+from customer_platform.config import get_settings
 
 
 def _positive_int(value: str) -> int:
@@ -150,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     # A string default goes through `type` too: a default before CDP_START_DATE is refused as well.
     run.add_argument(
         "--date",
-        type=_logical_date,
+        type=logical_date,
         default=settings.default_logical_date,
         help=f"logical date, not before {settings.start_date} (default {settings.default_logical_date})",
     )
@@ -159,11 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
     fill = sub.add_parser("backfill", help="run the nightly pipeline for a range of dates, oldest first")
     fill.add_argument(
         "--start",
-        type=_logical_date,
+        type=logical_date,
         required=True,
         help=f"first logical date, not before {settings.start_date}",
     )
-    fill.add_argument("--end", type=_iso_date, required=True, help="last logical date (inclusive)")
+    fill.add_argument("--end", type=logical_date, required=True, help="last logical date (inclusive)")
     fill.add_argument(
         "--in-process",
         action="store_true",
@@ -176,8 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     gen = sub.add_parser("generate", help="generate synthetic landing data")
     gen.add_argument("--customers", type=_positive_int, default=settings.demo_customers)
-    gen.add_argument("--start", type=_iso_date, default=settings.demo_start_date)
-    gen.add_argument("--end", type=_iso_date, default=settings.demo_end_date)
+    gen.add_argument("--start", type=iso_date, default=settings.demo_start_date)
+    gen.add_argument("--end", type=iso_date, default=settings.demo_end_date)
     gen.add_argument("--seed", type=int, default=settings.seed)
     gen.add_argument("--force", action="store_true", help="overwrite an existing landing directory")
     gen.set_defaults(func=cmd_generate)
@@ -185,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     load = sub.add_parser("initial-load", help="ingest every landing date before --until not yet ingested")
     load.add_argument(
         "--until",
-        type=_iso_date,
+        type=iso_date,
         default=(date.fromisoformat(settings.default_logical_date) + timedelta(days=1)).isoformat(),
     )
     load.set_defaults(func=cmd_initial_load)
@@ -202,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     query.set_defaults(func=cmd_query)
 
     summary = sub.add_parser("summary", help="print the run summary for a logical date")
-    summary.add_argument("--date", type=_iso_date, default=settings.default_logical_date)
+    summary.add_argument("--date", type=logical_date, default=settings.default_logical_date)
     summary.add_argument("--json", action="store_true")
     summary.set_defaults(func=cmd_summary)
 
@@ -210,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
         "predict",
         help="score churn risk and lifetime value with the champions (training the first ones if needed)",
     )
-    predict.add_argument("--date", type=_iso_date, default=settings.default_logical_date)
+    predict.add_argument("--date", type=logical_date, default=settings.default_logical_date)
     predict.add_argument(
         "--retrain",
         action="store_true",
@@ -249,7 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.set_defaults(func=cmd_validate_contracts)
 
-    add_activation_commands(sub, settings, _logical_date)
+    add_activation_commands(sub, settings, logical_date)
     add_dashboard_command(sub)
     add_ui_command(sub)
 
@@ -259,6 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    settings_or_exit("cdp")  # a malformed variable: one line naming it, exit 2
     args = build_parser().parse_args(argv)
     return int(args.func(args) or 0)
 

@@ -12,23 +12,12 @@ import time
 from cdp.airflow_env import dags_test, init_airflow
 from cdp.backfill import airflow_runner, backfill, date_range, in_process_runner
 from cdp.summary import collect_summary, format_summary
+from customer_platform.cli_args import check_logical_date, is_iso_date
 from customer_platform.config import Settings, get_settings, parse_iso_date
 from customer_platform.registry import get_registry
 from customer_platform.warehouse import dbt_manifest_path
 
 NIGHTLY_DAG = "customer_platform_nightly"
-
-
-def check_logical_date(value: str, settings: Settings | None = None) -> str:
-    """A nightly logical date: strictly YYYY-MM-DD and not before CDP_START_DATE; ValueError otherwise."""
-    settings = settings or get_settings()
-    day = parse_iso_date(value, "the logical date")
-    if day < parse_iso_date(settings.start_date, "CDP_START_DATE"):
-        raise ValueError(
-            f"{value} is before the pipeline's start date {settings.start_date} (CDP_START_DATE): "
-            "the nightly DAG has no run for it"
-        )
-    return value
 
 
 def landing_has_data(settings: Settings | None = None) -> bool:
@@ -38,11 +27,14 @@ def landing_has_data(settings: Settings | None = None) -> bool:
 
 
 def landing_dates(settings: Settings | None = None) -> list[str]:
-    """Every delivery date of an active source under the landing folder, sorted."""
+    """Every delivery date (a YYYY-MM-DD folder) of an active source under the landing folder, sorted."""
     settings = settings or get_settings()
     landing = settings.landing_dir
     dates = {
-        p.name for source in get_registry(settings).active for p in (landing / source).glob("*") if p.is_dir()
+        p.name
+        for source in get_registry(settings).active
+        for p in (landing / source).glob("*")
+        if p.is_dir() and is_iso_date(p.name)
     }
     return sorted(dates)
 
@@ -83,7 +75,7 @@ def initial_load(until: str, stop_spark: bool) -> int:
 
     show_progress()
     settings = get_settings()
-    dates = [d for d in landing_dates(settings) if d < until]
+    dates = [d for d in landing_dates(settings) if parse_iso_date(d) < parse_iso_date(until, "until")]
     pending = {
         source: [d for d in dates if not settings.manifest_path(source, d).exists()]
         for source in get_registry(settings).active
@@ -204,9 +196,10 @@ def backfill_window(start: str, end: str, in_process: bool) -> int:
     try:
         dates = date_range(start, end)
     except ValueError as exc:
-        print(f"cdp backfill: argument --end: {exc}", file=sys.stderr)
+        print(f"cdp backfill: error: argument --end: {exc}", file=sys.stderr)
         return 2
     check_logical_date(start, settings)
+    check_logical_date(end, settings)
     # Dates before the window that were delivered but never ingested are history for it.
     if initial_load(start, stop_spark=not in_process) != 0:
         return 1

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from customer_platform.env_values import env_flag, env_int, env_text
+
 #: Severities in rising order; an alert below `CDP_ALERT_MIN_SEVERITY` is not sent.
 SEVERITIES: tuple[str, ...] = ("warning", "critical", "failure")
 DEFAULT_MIN_SEVERITY = "critical"
@@ -27,30 +29,8 @@ ALERT_ENV_VARS: tuple[str, ...] = (
     "CDP_ALERT_MIN_SEVERITY",
 )  # fmt: skip
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
 _ADDRESS = re.compile(r"[^@\s,<>]+@[^@\s,<>]+\.[^@\s,<>]+")
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
-
-
-def _get(name: str) -> str:
-    return os.environ.get(name, "").strip()
-
-
-def _port(raw: str) -> int:
-    if not raw:
-        return DEFAULT_SMTP_PORT
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValueError(f"CDP_ALERT_SMTP_PORT={raw!r} is not an integer") from None
-
-
-def _flag(raw: str) -> bool:
-    value = raw.lower()
-    if value not in _TRUE | _FALSE:
-        raise ValueError(f"CDP_ALERT_SMTP_STARTTLS must be true or false, got {raw!r}")
-    return value in _TRUE
 
 
 @dataclass(frozen=True)
@@ -71,15 +51,15 @@ class AlertSettings:
     def from_env(cls) -> AlertSettings:
         """Read the CDP_ALERT_* variables (not validated: `validate()` does that)."""
         return cls(
-            webhook_url=_get("CDP_ALERT_WEBHOOK_URL"),
-            smtp_host=_get("CDP_ALERT_SMTP_HOST"),
-            smtp_port=_port(_get("CDP_ALERT_SMTP_PORT")),
-            smtp_user=_get("CDP_ALERT_SMTP_USER"),
+            webhook_url=env_text("CDP_ALERT_WEBHOOK_URL"),
+            smtp_host=env_text("CDP_ALERT_SMTP_HOST"),
+            smtp_port=env_int("CDP_ALERT_SMTP_PORT", DEFAULT_SMTP_PORT),
+            smtp_user=env_text("CDP_ALERT_SMTP_USER"),
             smtp_password=os.environ.get("CDP_ALERT_SMTP_PASSWORD", ""),
-            smtp_starttls=_flag(_get("CDP_ALERT_SMTP_STARTTLS")),
-            email_from=_get("CDP_ALERT_EMAIL_FROM"),
-            email_to=tuple(a.strip() for a in _get("CDP_ALERT_EMAIL_TO").split(",") if a.strip()),
-            min_severity=(_get("CDP_ALERT_MIN_SEVERITY") or DEFAULT_MIN_SEVERITY).lower(),
+            smtp_starttls=env_flag("CDP_ALERT_SMTP_STARTTLS"),
+            email_from=env_text("CDP_ALERT_EMAIL_FROM"),
+            email_to=tuple(a.strip() for a in env_text("CDP_ALERT_EMAIL_TO").split(",") if a.strip()),
+            min_severity=(env_text("CDP_ALERT_MIN_SEVERITY") or DEFAULT_MIN_SEVERITY).lower(),
         )
 
     @property

@@ -8,19 +8,27 @@ Nothing else in the repository hard-codes a path or URL: ask `get_settings()`.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, fields
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 from customer_platform.alert_settings import ALERT_ENV_VARS, AlertSettings
+from customer_platform.env_forms import check_environment, warn_once
+from customer_platform.env_values import env_float as _env_float
+from customer_platform.env_values import env_int as _env_int
+from customer_platform.env_values import env_list as _env_list
+from customer_platform.env_values import env_text as _env
+from customer_platform.env_values import parse_iso_date
 from customer_platform.monitoring_settings import MONITORING_ENV_VARS, MonitoringThresholds
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 #: Contracts shipped with the platform (the demo sources and an example); see docs/sources.md.
 SHIPPED_CONTRACTS_DIR = REPO_ROOT / "spark_jobs" / "contracts"
+
+#: The demo's hash salt: `make run` works without configuration; published, so warned about outside the demo.
+DEMO_HASH_SALT = "cdp-demo-salt-change-me"
 
 #: Environment variables this module reads (docker-compose and .env.example use these names).
 ENV_VARS: tuple[str, ...] = (
@@ -39,42 +47,6 @@ ENV_VARS: tuple[str, ...] = (
 #: compile Spark's generated per-row methods even when they exceed 8 KB of bytecode
 #: (wide contracts produce such methods; left interpreted they run several times slower).
 DEFAULT_SPARK_JAVA_OPTIONS = "-XX:+UseParallelGC -XX:-DontCompileHugeMethods"
-
-
-def parse_iso_date(value: str, name: str = "date") -> date:
-    """A date written exactly YYYY-MM-DD, zero-padded (`fromisoformat` alone takes 20260601); ValueError names `name`."""
-    try:
-        parsed = date.fromisoformat(value)
-    except (TypeError, ValueError):
-        parsed = None
-    if parsed is None or parsed.isoformat() != value:
-        raise ValueError(f"{name} must be a date in YYYY-MM-DD form, got {value!r}")
-    return parsed
-
-
-def _env(name: str, default: str) -> str:
-    value = os.environ.get(name, "").strip()
-    return value or default
-
-
-def _env_list(name: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in os.environ.get(name, "").split(",") if part.strip())
-
-
-def _env_float(name: str, default: float) -> float:
-    raw = _env(name, str(default))
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise ValueError(f"{name}={raw!r} is not a number") from exc
-
-
-def _env_int(name: str, default: int) -> int:
-    raw = _env(name, str(default))
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ValueError(f"{name}={raw!r} is not an integer") from exc
 
 
 @dataclass(frozen=True)
@@ -130,7 +102,11 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        """Read the environment now (tests call this after setting variables)."""
+        """Read the environment now (tests call this after setting variables).
+
+        Raises ValueError (ConfigurationError for a malformed value) in one line naming the variable.
+        """
+        check_environment()
         data_dir = Path(_env("CDP_DATA_DIR", str(REPO_ROOT / "data"))).resolve()
         mlflow_dir = data_dir / "mlflow"
         demo_start_date = _env("CDP_DEMO_START_DATE", "2026-06-01")
@@ -157,7 +133,7 @@ class Settings:
             spark_shuffle_partitions=_env_int("SPARK_SHUFFLE_PARTITIONS", 8),
             spark_java_options=_env("CDP_SPARK_JAVA_OPTIONS", DEFAULT_SPARK_JAVA_OPTIONS),
             spark_submit=_env("CDP_SPARK_SUBMIT", "auto").lower(),
-            hash_salt=_env("CDP_HASH_SALT", "cdp-demo-salt-change-me"),
+            hash_salt=_env("CDP_HASH_SALT", DEMO_HASH_SALT),
             base_currency=_env("CDP_BASE_CURRENCY", "GBP"),
             max_quarantine_rate=_env_float("CDP_MAX_QUARANTINE_RATE", 0.10),
             rfm_window_days=_env_int("CDP_RFM_WINDOW_DAYS", 365),
@@ -269,6 +245,13 @@ class Settings:
         return self.data_dir / "audit" / "erasures.jsonl"
 
     @property
+    def is_demo(self) -> bool:
+        """The generated demo: the shipped contracts with only shipped, non-example sources active."""
+        return self.contracts_dir == SHIPPED_CONTRACTS_DIR.resolve() and all(
+            (SHIPPED_CONTRACTS_DIR / f"{name}.yml").is_file() for name in self.requested_sources
+        )
+
+    @property
     def uses_spark_submit(self) -> bool:
         """Spark jobs run as separate `spark-submit` applications (a cluster master, or forced)."""
         if self.spark_submit == "auto":
@@ -325,8 +308,18 @@ class Settings:
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """Settings read once per process; call `reload_settings()` after changing the environment."""
-    return Settings.from_env()
+    """Settings read once per process; call `reload_settings()` after changing the environment.
+
+    Warns (once per process) while the demo's published hash salt hashes data other than the demo.
+    """
+    settings = Settings.from_env()
+    if settings.hash_salt == DEMO_HASH_SALT and not settings.is_demo:
+        warn_once(
+            "configuration warning: CDP_HASH_SALT is the demo's published salt, and this is not the demo (own contracts "
+            "folder or CDP_SOURCES): anyone can re-identify the hashed identifiers; set CDP_HASH_SALT "
+            "to a secret value"
+        )
+    return settings
 
 
 def reload_settings() -> Settings:

@@ -27,8 +27,9 @@ the platform at start-up with one line naming the variable. Why the defaults:
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
+
+from customer_platform.env_values import env_float, env_int
 
 #: Environment variables read here (config.ENV_VARS lists them too).
 MONITORING_ENV_VARS: tuple[str, ...] = (
@@ -37,17 +38,6 @@ MONITORING_ENV_VARS: tuple[str, ...] = (
     "CDP_STABILITY_ARI_CRITICAL", "CDP_KPI_WARNING_SIGMA", "CDP_KPI_SIGMA", "CDP_KPI_WINDOW",
     "CDP_KPI_MIN_HISTORY",
 )  # fmt: skip
-
-
-def _read(name: str, default: float, kind: type = float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return kind(default)
-    try:
-        return kind(raw)
-    except ValueError:
-        noun = "an integer" if kind is int else "a number"
-        raise ValueError(f"{name}={raw!r} is not {noun}") from None
 
 
 @dataclass(frozen=True)
@@ -72,18 +62,18 @@ class MonitoringThresholds:
         """Read the variables of `MONITORING_ENV_VARS` (not validated: `validate()` does that)."""
         d = cls()
         return cls(
-            psi_warning=_read("CDP_PSI_WARNING", d.psi_warning),
-            psi_critical=_read("CDP_PSI_CRITICAL", d.psi_critical),
-            segment_shift_warning=_read("CDP_SEGMENT_SHIFT_WARNING", d.segment_shift_warning),
-            segment_shift_critical=_read("CDP_SEGMENT_SHIFT_CRITICAL", d.segment_shift_critical),
-            segment_share_warning_pp=_read("CDP_SEGMENT_SHARE_WARNING_PP", d.segment_share_warning_pp),
-            segment_share_critical_pp=_read("CDP_SEGMENT_SHARE_CRITICAL_PP", d.segment_share_critical_pp),
-            stability_ari_warning=_read("CDP_STABILITY_ARI_WARNING", d.stability_ari_warning),
-            stability_ari_critical=_read("CDP_STABILITY_ARI_CRITICAL", d.stability_ari_critical),
-            kpi_warning_sigma=_read("CDP_KPI_WARNING_SIGMA", d.kpi_warning_sigma),
-            kpi_sigma=_read("CDP_KPI_SIGMA", d.kpi_sigma),
-            kpi_window=int(_read("CDP_KPI_WINDOW", d.kpi_window, int)),
-            kpi_min_history=int(_read("CDP_KPI_MIN_HISTORY", d.kpi_min_history, int)),
+            psi_warning=env_float("CDP_PSI_WARNING", d.psi_warning),
+            psi_critical=env_float("CDP_PSI_CRITICAL", d.psi_critical),
+            segment_shift_warning=env_float("CDP_SEGMENT_SHIFT_WARNING", d.segment_shift_warning),
+            segment_shift_critical=env_float("CDP_SEGMENT_SHIFT_CRITICAL", d.segment_shift_critical),
+            segment_share_warning_pp=env_float("CDP_SEGMENT_SHARE_WARNING_PP", d.segment_share_warning_pp),
+            segment_share_critical_pp=env_float("CDP_SEGMENT_SHARE_CRITICAL_PP", d.segment_share_critical_pp),
+            stability_ari_warning=env_float("CDP_STABILITY_ARI_WARNING", d.stability_ari_warning),
+            stability_ari_critical=env_float("CDP_STABILITY_ARI_CRITICAL", d.stability_ari_critical),
+            kpi_warning_sigma=env_float("CDP_KPI_WARNING_SIGMA", d.kpi_warning_sigma),
+            kpi_sigma=env_float("CDP_KPI_SIGMA", d.kpi_sigma),
+            kpi_window=env_int("CDP_KPI_WINDOW", d.kpi_window),
+            kpi_min_history=env_int("CDP_KPI_MIN_HISTORY", d.kpi_min_history),
         )
 
     def validate(self) -> None:

@@ -6,6 +6,7 @@ import os
 import sys
 
 from customer_platform.config import get_settings
+from customer_platform.env_values import env_flag
 
 
 def get_spark(app_name: str = "customer-platform"):
@@ -41,7 +42,7 @@ def get_spark(app_name: str = "customer-platform"):
         # per-column compression statistics costs more than the memory it saves.
         .config("spark.sql.inMemoryColumnarStorage.compressed", "false")
     )
-    if os.environ.get("CDP_SPARK_UI", "false").lower() != "true":
+    if not env_flag("CDP_SPARK_UI"):
         builder = builder.config("spark.ui.enabled", "false")
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")

@@ -18,7 +18,8 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-from customer_platform.config import get_settings
+from customer_platform.cli_args import iso_day, settings_or_exit
+from customer_platform.config import Settings
 from datagen.generator import ALL_SOURCES
 from datagen.profiles import MessRates, rate_names
 from datagen.worlds import WORLDS, World, load_world
@@ -34,13 +35,6 @@ def _positive_int(text: str) -> int:
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
     return value
-
-
-def _iso_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
 
 
 def _sources(text: str) -> tuple[str, ...]:
@@ -84,8 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument(
         "--customers", type=_positive_int, help="number of persons (default: CDP_DEMO_CUSTOMERS)"
     )
-    gen.add_argument("--start", type=_iso_date, help="first drop date (default: CDP_DEMO_START_DATE)")
-    gen.add_argument("--end", type=_iso_date, help="last drop date, inclusive (default: CDP_DEMO_END_DATE)")
+    gen.add_argument("--start", type=iso_day, help="first drop date (default: CDP_DEMO_START_DATE)")
+    gen.add_argument("--end", type=iso_day, help="last drop date, inclusive (default: CDP_DEMO_END_DATE)")
     gen.add_argument("--seed", type=int, help="random seed (default: CDP_SEED)")
     gen.add_argument("--out", type=Path, help="landing folder (default: the configured landing_dir)")
     gen.add_argument("--force", action="store_true", help="overwrite a non-empty landing folder")
@@ -130,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--customers", type=_positive_int, default=4000, help="number of customers (default 4000)"
     )
     inv.add_argument(
-        "--start", type=_iso_date, default=date(2010, 12, 1), help="first day (default 2010-12-01)"
+        "--start", type=iso_day, default=date(2010, 12, 1), help="first day (default 2010-12-01)"
     )
     inv.add_argument("--days", type=_positive_int, default=374, help="calendar days (default 374)")
     inv.add_argument(
@@ -148,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--customers", type=_positive_int, default=3000, help="number of customers (default 3000)"
     )
     shop.add_argument(
-        "--start", type=_iso_date, default=date(2023, 3, 1), help="first day of history (default 2023-03-01)"
+        "--start", type=iso_day, default=date(2023, 3, 1), help="first day of history (default 2023-03-01)"
     )
     shop.add_argument(
         "--days", type=_positive_int, default=365, help="days of history; the dump is taken after them"
@@ -157,10 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _shop(args: argparse.Namespace) -> int:
+def _shop(args: argparse.Namespace, settings: Settings) -> int:
     from datagen.shop import shop_dump
 
-    settings = get_settings()
     out = (args.out or settings.landing_dir).resolve()
     seed = settings.seed if args.seed is None else args.seed
     report = shop_dump(out, args.customers, args.start, args.days, seed)
@@ -168,10 +161,9 @@ def _shop(args: argparse.Namespace) -> int:
     return 0
 
 
-def _invoices(args: argparse.Namespace) -> int:
+def _invoices(args: argparse.Namespace, settings: Settings) -> int:
     from datagen.exports import invoice_year
 
-    settings = get_settings()
     out = (args.out or settings.landing_dir).resolve()
     target = out / "invoice_lines"
     if target.exists() and any(target.iterdir()) and not args.force:
@@ -189,14 +181,14 @@ def main(argv: list[str] | None = None) -> int:
     """Parse `argv`, generate, print a one-line summary; return the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    settings = settings_or_exit("python -m datagen")
     if args.command == "invoices":
-        return _invoices(args)
+        return _invoices(args, settings)
     if args.command == "shop":
-        return _shop(args)
-    settings = get_settings()
+        return _shop(args, settings)
     customers = args.customers or settings.demo_customers
-    start = args.start or _iso_date(settings.demo_start_date)
-    end = args.end or _iso_date(settings.demo_end_date)
+    start = args.start or date.fromisoformat(settings.demo_start_date)  # checked when settings load
+    end = args.end or date.fromisoformat(settings.demo_end_date)
     if end < start:
         parser.error(f"argument --end: {end} is before --start {start}")
     seed = settings.seed if args.seed is None else args.seed

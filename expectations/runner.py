@@ -14,6 +14,7 @@ import sys
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
+from customer_platform.cli_args import iso_date, settings_or_exit
 from customer_platform.config import Settings, get_settings
 from customer_platform.registry import get_registry
 from expectations.common import CRITICAL, GateThresholds, parse_logical_date
@@ -162,8 +163,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m expectations.runner", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--gate", required=True, choices=GATES)
-    parser.add_argument("--date", required=True, help="logical date, YYYY-MM-DD")
+    parser.add_argument("--date", type=iso_date, required=True, help="logical date, YYYY-MM-DD")
     parser.add_argument("--run-id", default=None, help="pipeline run id (default: manual__<date>)")
+    settings_or_exit(parser.prog)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:

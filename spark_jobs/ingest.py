@@ -21,7 +21,8 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from customer_platform.config import Settings, get_settings
+from customer_platform.cli_args import iso_date, settings_or_exit
+from customer_platform.config import Settings, get_settings, parse_iso_date
 from customer_platform.reference_data import fx_rates_to
 from spark_jobs import lakehouse, progress, retention
 from spark_jobs.contracts import QUARANTINE_SCHEMA, SourceContract, bronze_schema, get_contract, get_registry
@@ -203,7 +204,7 @@ def ingest_dates(
 
     contract = get_contract(source)
     for value in dates:
-        _check_date(value)
+        parse_iso_date(value, "ingest date")
     settings = get_settings()
     spark = spark or get_spark()
     run_id = run_id or f"manual__{datetime.now(UTC):%Y%m%dT%H%M%S}"
@@ -234,28 +235,14 @@ def ingest_source(
 
 
 # Command line ---------------------------------------------------------------------------
-def _check_date(value: str) -> str:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value or ""):
-        raise ValueError(f"not a date in YYYY-MM-DD form: {value!r}")
-    date.fromisoformat(value)
-    return value
-
-
-def _date_arg(value: str) -> str:
-    try:
-        return _check_date(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a valid YYYY-MM-DD date: {value!r}") from exc
-
-
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m spark_jobs.ingest", description=__doc__.splitlines()[0])
     who = parser.add_mutually_exclusive_group(required=True)
     who.add_argument("--source", choices=sorted(get_registry().contracts), help="one source contract")
     who.add_argument("--all-sources", action="store_true", help="every configured source")
-    parser.add_argument("--date", type=_date_arg, help="ingest date (YYYY-MM-DD)")
-    parser.add_argument("--start", type=_date_arg, help="first date of a range")
-    parser.add_argument("--end", type=_date_arg, help="last date of a range (inclusive)")
+    parser.add_argument("--date", type=iso_date, help="ingest date (YYYY-MM-DD)")
+    parser.add_argument("--start", type=iso_date, help="first date of a range")
+    parser.add_argument("--end", type=iso_date, help="last date of a range (inclusive)")
     parser.add_argument("--run-id", help="run id recorded in lineage and manifests")
     parser.add_argument("--loop", action="store_true", help="ingest a range date by date, not in one pass")
     args = parser.parse_args(argv)
@@ -263,7 +250,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("argument --date: not allowed with --start/--end")
     if not args.date and not (args.start and args.end):
         parser.error("argument --date: required unless both --start and --end are given")
-    if args.start and args.end and args.start > args.end:
+    if args.start and args.end and parse_iso_date(args.start) > parse_iso_date(args.end):
         parser.error(f"argument --end: {args.end} is before --start {args.start}")
     return args
 
@@ -275,6 +262,7 @@ def _date_range(start: str, end: str) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point; exit 0 ok, 1 quarantine threshold exceeded, 2 bad arguments."""
+    settings_or_exit("python -m spark_jobs.ingest")
     args = _parse_args(argv)
     dates = [args.date] if args.date else _date_range(args.start, args.end)
     sources = list(get_registry().active) if args.all_sources else [args.source]
