@@ -8,6 +8,11 @@ schema only:
   (email trimmed and lower-cased; phone in E.164 with its `+`), the form ads platforms'
   customer-match uploads take. No raw identifier or platform id leaves for ads.
 
+Text leaves neutralised (`customer_platform.text_safety`), in the CSV and the Parquet file alike
+and in webhook payloads: a value a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or
+CR first) gets a leading `'`, markup is HTML-escaped; E.164 phone numbers stay as they are. The
+manifest counts the values changed (`values_neutralised`).
+
 Files: `<CDP_EXPORTS_DIR>/<audience>/<date>/members.csv`, `members.parquet` and
 `manifest.json` (audience, version, channel, rows, columns, each file's SHA-256; no personal
 data), written to a temporary folder then renamed, so a reader sees the old export or the new
@@ -29,6 +34,7 @@ import duckdb
 import pandas as pd
 
 from activation.catalog import KEY
+from customer_platform.text_safety import neutralise_frame
 
 CONTACTS = "pii.customer_contacts"
 EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -72,7 +78,8 @@ def _sha256(path: Path) -> str:
 def write_export_files(
     root: Path, audience: str, version: str, channel: str, day: dt.date, rows: pd.DataFrame
 ) -> dict[str, Any]:
-    """Write CSV, Parquet and manifest for one audience and date; returns the manifest."""
+    """Write CSV, Parquet and manifest for one audience and date (text neutralised); returns the manifest."""
+    rows, neutralised = neutralise_frame(rows)
     final = root / audience / day.isoformat()
     staging = root / audience / f".{day.isoformat()}.{os.getpid()}.tmp"
     shutil.rmtree(staging, ignore_errors=True)
@@ -86,6 +93,7 @@ def write_export_files(
         "logical_date": day.isoformat(),
         "rows": len(rows),
         "columns": list(rows.columns),
+        "values_neutralised": neutralised,
         "files": {name: {"sha256": _sha256(staging / name), "bytes": (staging / name).stat().st_size}
                   for name in ("members.csv", "members.parquet")},
     }  # fmt: skip

@@ -10,7 +10,8 @@ A batch that still fails raises `DestinationError`, which fails the task loudly.
 
 Body: `{"audience", "destination", "logical_date", "operation": "add" | "remove",
 "batch", "members": [...]}`; members carry the channel's columns (`activation.exports`):
-ids and contacts for email and sms, match keys only for ads.
+ids and contacts for email and sms, match keys only for ads; text neutralised as in the export
+files (`customer_platform.text_safety`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import pandas as pd
 from activation.audiences import Audience, Destination
 from activation.catalog import KEY
 from activation.exports import EXPORT_COLUMNS, contact_rows
+from customer_platform.text_safety import neutralise_frame
 from customer_platform.warehouse_tables import ensure_table
 
 STATE_TABLE = "marts.audience_destination_state"
@@ -141,7 +143,9 @@ def sync_webhook(
     confirmed = _confirmed(con, audience.name, destination.name)
     added, removed = sorted(wanted - confirmed), sorted(confirmed - wanted)
     result = SyncResult()
-    contacts = contact_rows(con, pd.Series(added + removed, dtype="object"), audience.channel)
+    contacts = neutralise_frame(
+        contact_rows(con, pd.Series(added + removed, dtype="object"), audience.channel)
+    )[0]
     columns = list(EXPORT_COLUMNS[audience.channel])
     for operation, ids in (("add", added), ("remove", removed)):
         for start in range(0, len(ids), destination.batch_size):

@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from customer_platform import contract_plausibility as plausibility
 from customer_platform.contract_options import campaign_group_problems, check_relations, limits, relations
 from customer_platform.source_contract import (
     ContractError,
@@ -34,8 +35,8 @@ from customer_platform.vocabulary import (
 )
 
 _CONTRACT_KEYS = {
-    "name", "description", "format", "timezone", "delimiter", "natural_key", "latest_by",
-    "require_one_of", "fields", "silver", "entity", "record_id", "identifiers", "measures",
+    "name", "description", "format", "timezone", "delimiter", "natural_key", "latest_by", "free_text",
+    "require_one_of", "fields", "silver", "entity", "record_id", "identifiers", "measures", "outliers",
     "pii", "trust_rank", "channel", "example", "quarantine", "duplicates", "relations", "retention",
 }  # fmt: skip
 
@@ -57,6 +58,7 @@ def _field(raw: dict[str, Any], where: str) -> FieldSpec:
     spec = FieldSpec(
         **{
             **raw,
+            **plausibility.plausible_field(raw, where),
             "aliases": tuple(raw.get("aliases", ())),
             "allowed": tuple(str(v) for v in raw.get("allowed", ())),
             "formats": tuple(raw.get("formats", ())),
@@ -73,10 +75,8 @@ def _silver_column(entry: Any, where: str) -> SilverColumn:
     if not isinstance(entry, dict) or len(entry) != 1:
         raise ContractError(f"{where}: each silver column is a one-key mapping, got {entry!r}")
     ((name, spec),) = entry.items()
-    if isinstance(spec, str):
-        column = SilverColumn(name=name, std=spec)
-    elif spec is None:
-        column = SilverColumn(name=name)
+    if spec is None or isinstance(spec, str):
+        column = SilverColumn(name=name, std=spec or "copy")
     else:
         args = dict(spec)
         column = SilverColumn(name=name, std=args.pop("std", "copy"), args=args)
@@ -171,6 +171,7 @@ def parse_contract(data: Any, path: Path | None = None) -> SourceContract:
             problems, one_of, data.get("duplicates", "collapse"), DUPLICATE_POLICIES, where, "duplicates"
         ),
         "relations": _attempt(problems, relations, data, entity, where) if entity else {},
+        **(_attempt(problems, plausibility.plausibility_options, data, where) or {}),
     }
     if problems:
         raise ContractError(problems)
@@ -201,7 +202,7 @@ def parse_contract(data: Any, path: Path | None = None) -> SourceContract:
         raise
     except (KeyError, TypeError, ValueError) as exc:
         raise ContractError(f"{where}: missing or malformed entry {exc}") from exc
-    problems = contract_problems(contract, where)
+    problems = contract_problems(contract, where) + plausibility.plausibility_problems(contract, where)
     if problems:
         raise ContractError(problems)
     return contract

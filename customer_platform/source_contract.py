@@ -35,6 +35,10 @@ class FieldSpec:
     allowed: tuple[str, ...] = ()  # enum values, compared case-insensitively
     gt: float | None = None  # value must be > gt
     ne: float | None = None  # value must be != ne
+    min: float | None = None  # value must be >= min
+    max: float | None = None  # value must be <= max
+    # (field, values): a negative value only when that field is one of the values (a return)
+    negative_only_when: tuple[str, tuple[str, ...]] | None = None
     pattern: str | None = None  # Java regex the trimmed value must match
     formats: tuple[str, ...] = ()  # date/timestamp patterns; empty means ISO-8601
 
@@ -73,6 +77,21 @@ class Identifier:
 
 
 @dataclass(frozen=True)
+class OutlierRule:
+    """Amounts far beyond a source's history are flagged (counted in the manifest), not dropped.
+
+    A value is an outlier when |value| > factor × the `quantile` of |value| over the source's last
+    `history_days` silver partitions (at least `min_history_rows` rows, else nothing is flagged).
+    """
+
+    columns: tuple[str, ...]
+    factor: float = 10.0
+    quantile: float = 0.99
+    history_days: int = 30
+    min_history_rows: int = 100
+
+
+@dataclass(frozen=True)
 class SourceContract:
     """Everything the platform knows about one source."""
 
@@ -99,6 +118,8 @@ class SourceContract:
     retention_days: int | None = None  # None: raw partitions are kept for ever (spark_jobs.retention)
     duplicates: str = "collapse"  # exact duplicate rows of a delivery: collapse or keep
     relations: dict[str, str] = field(default_factory=dict)  # role -> related source name
+    free_text: tuple[str, ...] = ()  # silver columns of free text besides names, streets and cities
+    outliers: OutlierRule | None = None  # None: the entity's amount measure with the defaults
     path: Path | None = None
 
     @property

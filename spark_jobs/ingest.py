@@ -24,7 +24,7 @@ from pyspark.sql import functions as F
 from customer_platform.cli_args import iso_date, settings_or_exit
 from customer_platform.config import Settings, get_settings, parse_iso_date
 from customer_platform.reference_data import fx_rates_to
-from spark_jobs import lakehouse, progress, retention
+from spark_jobs import lakehouse, plausibility, progress, retention
 from spark_jobs.contracts import QUARANTINE_SCHEMA, SourceContract, bronze_schema, get_contract, get_registry
 from spark_jobs.landing import Drop, discover_drop, number_lines, read_raw_lines
 from spark_jobs.manifest import QuarantineThresholdExceeded, build_manifest, count_groups, file_entries
@@ -171,6 +171,7 @@ def _publish_silver(
             silver_published=True,
             rows_duplicates=manifest["rows_bronze"] - rows - suppressed,
         )
+    plausibility.record_flags(manifests, spark, contract, table_dir, dates)
 
 
 def _write_manifests(manifests: dict[str, dict], started: float, settings: Settings) -> None:

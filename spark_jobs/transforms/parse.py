@@ -7,6 +7,7 @@ Output: the same rows with the contract's typed columns, `_raw_line` and `_reaso
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -181,20 +182,25 @@ def field_reasons(spec: FieldSpec) -> list[Column]:
     ]
     if spec.required:
         reasons.append(F.when(text.isNull(), F.lit(f"required field {spec.name} is empty")))
-    if spec.gt is not None:
+    # limit, the comparison that breaks it, and how the reason states the rule
+    bounds = [(spec.gt, operator.le, ">"), (spec.ne, operator.eq, "!="),
+              (spec.min, operator.lt, ">="), (spec.max, operator.gt, "<=")]  # fmt: skip
+    for limit, breaks, sign in bounds:
+        if limit is not None:
+            label = F.lit(f"{spec.name} must be {sign} {limit:g}: ")
+            reasons.append(F.when(breaks(value, limit), F.concat(label, value.cast("string"))))
+    if spec.negative_only_when is not None:
+        other, statuses = spec.negative_only_when
+        status = F.col(f"_text__{other}")
         reasons.append(
             F.when(
-                value <= spec.gt,
-                F.concat(F.lit(f"{spec.name} must be > {spec.gt:g}: "), value.cast("string")),
+                (value < 0) & (status.isNull() | ~F.upper(status).isin([v.upper() for v in statuses])),
+                F.concat(
+                    F.lit(f"{spec.name} may be negative only when {other} is one of [{', '.join(statuses)}]: "),
+                    value.cast("string"), F.lit(f" with {other} "), F.coalesce(_quoted(status), F.lit("empty")),
+                ),
             )
-        )
-    if spec.ne is not None:
-        reasons.append(
-            F.when(
-                value == spec.ne,
-                F.concat(F.lit(f"{spec.name} must be != {spec.ne:g}: "), value.cast("string")),
-            )
-        )
+        )  # fmt: skip
     if spec.allowed:
         known = [v.upper() for v in spec.allowed]
         reasons.append(

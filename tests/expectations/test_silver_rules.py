@@ -94,8 +94,9 @@ def test_order_line_rules_carry_value_rules_and_amount_limits():
     ranges = {r.column: r for r in rules.ranges}
     assert ranges["line_number"] == ColumnRange("line_number", CRITICAL, min_value=0, strict_min=True)
     assert ranges["unit_price"] == ColumnRange(
-        "unit_price", CRITICAL, min_value=0, max_value=100_000.0, strict_min=True
-    )
+        "unit_price", CRITICAL, min_value=0, max_value=50_000, strict_min=True
+    ), "the contract's max is tighter than the gate's own limit"
+    assert (ranges["quantity"].min_value, ranges["quantity"].max_value) == (-10_000, 10_000)
     assert ranges["line_amount"].min_value == -ranges["line_amount"].max_value
 
 

@@ -17,7 +17,7 @@ measures and entity. The derivation, column by column (see also expectations/REA
   critical when the hash *is* the identifier (`form: sha256|salted_sha256`: the join key);
   the `country_code` measure and `country` columns (warning); `birth_date` identifiers lie
   between 1900-01-01 and the logical date (warning).
-- **value rules**: a field's `allowed`, `gt` and `ne`, re-checked on the silver column that
+- **value rules**: a field's `allowed`, `gt`, `ne`, `min` and `max`, re-checked on the silver column that
   carries its value (`copy`; `trim`/`lower`/`upper` for `allowed`, values re-cased); plus the
   plausibility limits of `unit_price` and `line_amount` from `GateThresholds`. Critical for
   the measures the marts compute from (`CRITICAL_VALUE_ROLES`), warnings otherwise.
@@ -253,7 +253,12 @@ def _ranges(names, lineage, roles, thresholds: GateThresholds):
         spec, role = lineage[c].field, roles.get(c)
         low, high = limits.get(role or "", (None, None))
         strict = False
-        if spec is not None and spec.gt is not None and spec.type in _NUMERIC:
+        numeric = spec is not None and spec.type in _NUMERIC
+        if numeric and spec.gt is not None:
             low, strict = spec.gt, True
+        if numeric and spec.min is not None and (low is None or spec.min > low):
+            low, strict = spec.min, False
+        if numeric and spec.max is not None:
+            high = spec.max if high is None else min(high, spec.max)
         if low is not None or high is not None:
             yield ColumnRange(c, _severity(role), min_value=low, max_value=high, strict_min=strict)
