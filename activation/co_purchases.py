@@ -32,8 +32,9 @@ from customer_platform.warehouse_tables import table_exists
 
 KEY = "unified_customer_id"
 ORDERS = "marts.fct_orders"
-LINES = "staging.stg_order_lines"  # the order lines that carry a sku
-ORDER_HEADERS = "staging.stg_orders"  # names the channel of lines that an order source relates
+# Staged rows live in the restricted database (attached as `restricted`).
+LINES = "restricted.staging.stg_order_lines"  # the order lines that carry a sku
+ORDER_HEADERS = "restricted.staging.stg_orders"  # names the channel of lines that an order source relates
 #: A candidate's best (score, anchor) packed in one BIGINT, so `max` keeps the highest score and,
 #: among equal scores, the smaller anchor: score in millionths above bit 32, the anchor's
 #: sku key inverted below it.

@@ -1,7 +1,7 @@
 """Export files: what each channel's destination receives, written per audience and date with a manifest.
 
-Only treatment members are exported (never the holdout). Contact data comes from the `pii`
-schema only:
+Only treatment members are exported (never the holdout). Contact data comes from the
+restricted database only (`restricted.pii.customer_contacts`, decrypted with CDP_PII_KEY):
 - email: `unified_customer_id`, `email`, `first_name`;
 - sms: `unified_customer_id`, `phone`, `first_name`;
 - ads: `email_sha256`, `phone_sha256`: SHA-256 match keys of the normalised identifiers
@@ -34,35 +34,40 @@ import duckdb
 import pandas as pd
 
 from activation.catalog import KEY
+from customer_platform.restricted import contact_values, match_keys
 from customer_platform.text_safety import neutralise_frame
 
-CONTACTS = "pii.customer_contacts"
 EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
     "email": (KEY, "email", "first_name"),
     "sms": (KEY, "phone", "first_name"),
     "ads": ("email_sha256", "phone_sha256"),
 }
-_CONTACT_SQL: dict[str, str] = {
-    "email": f"select m.{KEY}, c.email, c.first_name",
-    "sms": f"select m.{KEY}, c.phone, c.first_name",
-    "ads": "select case when c.email is not null then sha256(lower(trim(c.email))) end as email_sha256, "
-    "case when c.phone is not null then sha256(trim(c.phone)) end as phone_sha256",
+#: The encrypted contact columns each channel decrypts (restricted.pii.customer_contacts).
+_CONTACT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "email": ("email", "first_name"),
+    "sms": ("phone", "first_name"),
+    "ads": ("email", "phone"),
 }
 AUDIT_FILE = Path("_audit") / "exports.jsonl"
 
 
 def contact_rows(con: duckdb.DuckDBPyConnection, customers: pd.Series, channel: str) -> pd.DataFrame:
-    """`unified_customer_id` and the `channel` columns of `customers` from the `pii` schema, in id order."""
-    con.register("export_members", pd.DataFrame({KEY: customers.to_numpy()}))
-    try:
-        select = _CONTACT_SQL[channel]
-        if channel == "ads":
-            select = select.replace("select ", f"select m.{KEY}, ", 1)
-        return con.execute(
-            f"{select} from export_members as m join {CONTACTS} as c using ({KEY}) order by m.{KEY}"
-        ).df()
-    finally:
-        con.unregister("export_members")
+    """`unified_customer_id` and the `channel` columns of `customers`, decrypted from the restricted database, in id order.
+
+    The connection must have the restricted database attached (`attach_restricted`).
+    """
+    if channel not in _CONTACT_COLUMNS:
+        raise ValueError(f"unknown channel {channel!r}; known: {', '.join(_CONTACT_COLUMNS)}")
+    rows = contact_values(con, [str(c) for c in customers], _CONTACT_COLUMNS[channel])
+    if channel == "ads":
+        rows = pd.DataFrame(
+            {
+                KEY: rows[KEY],
+                "email_sha256": match_keys(rows["email"], lower=True),
+                "phone_sha256": match_keys(rows["phone"], lower=False),
+            }
+        )
+    return rows.reset_index(drop=True)
 
 
 def export_rows(con: duckdb.DuckDBPyConnection, members: pd.DataFrame, channel: str) -> pd.DataFrame:

@@ -178,7 +178,7 @@ def build_recommendations(
         "write": lambda con: _write(con, window),
     }
     seconds: dict[str, float] = {}
-    with warehouse_transaction() as con:
+    with warehouse_transaction(restricted=True) as con:
         con.execute("set memory_limit = ?", [get_settings().duckdb_memory_limit])
         missing = [table for table in (LINES, ORDERS, CUSTOMERS) if not table_exists(con, table)]
         if missing:

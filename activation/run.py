@@ -31,6 +31,7 @@ from activation.reachability import register_suppressed
 from activation.report import write_report
 from activation.webhook import DestinationError, sync_webhook
 from customer_platform.config import get_settings, parse_iso_date
+from customer_platform.restricted import attach_restricted
 from customer_platform.warehouse_reader import connect_when_free
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,7 @@ def activate_audiences(ds: str) -> dict[str, Any]:
     audiences = load_audiences(settings.audiences_dir)
     con = connect_when_free(settings.warehouse_path)
     try:
+        attach_restricted(con, read_only=True)  # contacts (encrypted) and email unsubscribes
         catalog = load_catalog(con)
         usable, skipped = _usable(audiences, catalog.missing)
         check_audiences(usable, catalog)

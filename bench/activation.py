@@ -35,11 +35,13 @@ def _u(*parts: str) -> str:
     return f"(hash({', '.join(parts)}) % 1000000) / 1000000.0"
 
 
-def planted_warehouse(path: Path, customers: int) -> dict[str, int]:
-    """Write the planted marts and order lines into a new warehouse at `path`; row counts per table."""
+def planted_warehouse(path: Path, customers: int, restricted: Path) -> dict[str, int]:
+    """Write the planted marts into a new warehouse at `path` and the order lines into the restricted database."""
+    restricted.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
+    con.execute(f"attach '{restricted}' as restricted")
     categories = "[" + ", ".join(f"'{c}'" for c in CATEGORIES) + "]"
-    for schema in ("marts", "staging"):
+    for schema in ("marts", "restricted.staging"):
         con.execute(f"create schema if not exists {schema}")
     con.execute(f"""
         create table marts.dim_customers as
@@ -73,7 +75,7 @@ def planted_warehouse(path: Path, customers: int) -> dict[str, int]:
     anchor = f"floor({ITEMS_PER_CATEGORY} * pow({_u('i', 'j', '8')}, 3))::integer"
     other = f"floor({ITEMS_PER_CATEGORY} * pow({_u('i', 'j', 'k', '9')}, 3))::integer"
     con.execute(f"""
-        create table staging.stg_order_lines as
+        create table restricted.staging.stg_order_lines as
         with lines as (
             select i, j, unnest(range(1, 2 + (hash(i, j, 10) % 4)::integer)) as k, {anchor} as anchor from orders
         ),
@@ -92,7 +94,7 @@ def planted_warehouse(path: Path, customers: int) -> dict[str, int]:
     con.execute("drop table orders")
     counts = {
         table: con.execute(f"select count(*) from {table}").fetchone()[0]
-        for table in ("marts.dim_customers", "marts.fct_orders", "staging.stg_order_lines")
+        for table in ("marts.dim_customers", "marts.fct_orders", "restricted.staging.stg_order_lines")
     }
     con.close()
     return counts
@@ -119,12 +121,12 @@ def main(argv: list[str] | None = None) -> int:
     result["dataset"] = {"customers": args.scale, "logical_date": LOGICAL_DATE}
     recorder = StageRecorder(RssSampler().start())
     with recorder.measure("planted marts and order lines", "generation") as stage:
-        counts = planted_warehouse(settings.warehouse_path, args.scale)
-        stage.rows_out = counts["staging.stg_order_lines"]
+        counts = planted_warehouse(settings.warehouse_path, args.scale, settings.restricted_path)
+        stage.rows_out = counts["restricted.staging.stg_order_lines"]
         stage.detail = counts
     with recorder.measure("product recommendations", "nightly") as stage:
         summary = build_recommendations(LOGICAL_DATE)
-        stage.rows_in, stage.rows_out = counts["staging.stg_order_lines"], summary["rows_written"]
+        stage.rows_in, stage.rows_out = counts["restricted.staging.stg_order_lines"], summary["rows_written"]
         stage.detail = summary
     with recorder.measure("next best action", "nightly") as stage:
         summary = run_next_best_action(LOGICAL_DATE)

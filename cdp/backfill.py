@@ -94,12 +94,22 @@ def run_nightly_in_process(ds: str, run_id: str | None = None) -> dict[str, Any]
     """
     run_id = run_id or f"in_process__{ds}"
     results: dict[str, Any] = {}
-    for stage in NIGHTLY:
-        log.info("%s: %s", ds, stage.label)
-        if stage.per_source:
-            results[stage.name] = {source: stage.run(ds, run_id, source) for source in get_registry().active}
-        else:
-            results[stage.name] = stage.run(ds, run_id)
+    try:
+        for stage in NIGHTLY:
+            if stage.teardown:
+                continue
+            log.info("%s: %s", ds, stage.label)
+            if stage.per_source:
+                results[stage.name] = {
+                    source: stage.run(ds, run_id, source) for source in get_registry().active
+                }
+            else:
+                results[stage.name] = stage.run(ds, run_id)
+    finally:
+        for stage in NIGHTLY:
+            if stage.teardown:
+                log.info("%s: %s", ds, stage.label)
+                results[stage.name] = stage.run(ds, run_id)
     return results
 
 

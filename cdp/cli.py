@@ -16,6 +16,7 @@ from cdp.erase_command import add_erase_command
 from cdp.summary import collect_summary, format_summary
 from customer_platform.cli_args import iso_date, logical_date, settings_or_exit
 from customer_platform.config import get_settings
+from customer_platform.restricted_store import restrict_new_files
 
 
 def _positive_int(value: str) -> int:
@@ -243,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    restrict_new_files()  # everything the platform writes holds or derives from personal data
     settings_or_exit("cdp")  # a malformed variable: one line naming it, exit 2
     args = build_parser().parse_args(argv)
     return int(args.func(args) or 0)

@@ -22,7 +22,7 @@ from typing import Any
 
 from cdp import tasks
 from cdp.stage import Signal, Stage
-from customer_platform.config import Settings, get_settings, parse_iso_date
+from customer_platform.config import SECRET_ENV_VARS, Settings, get_settings, parse_iso_date
 from customer_platform.registry import Registry, get_registry
 from customer_platform.warehouse import dbt_build, dbt_env, dbt_manifest_path
 
@@ -81,6 +81,12 @@ def _monitor_models(ds: str, run_id: str) -> dict[str, Any]:
 
 def _summarise_run(ds: str, run_id: str) -> str:
     return tasks.write_run_summary(ds, run_id)
+
+
+def _seal_restricted(ds: str, run_id: str) -> dict[str, Any]:
+    from customer_platform.restricted_store import seal_restricted
+
+    return seal_restricted()
 
 
 NIGHTLY: tuple[Stage, ...] = (
@@ -186,6 +192,14 @@ NIGHTLY: tuple[Stage, ...] = (
         "Writes the run summary (rows per layer, warnings, segments).",
         retries=0,
     ),
+    Stage(
+        "seal_restricted",
+        "seal the restricted database",
+        _seal_restricted,
+        "Encrypts the restricted database (raw identifiers) at rest and deletes its plaintext working "
+        "copy; runs whether or not the stages before it succeeded.",
+        teardown=True,
+    ),
 )
 
 
@@ -232,7 +246,9 @@ def cosmos_env(settings: Settings | None = None) -> dict[str, str]:
     rewrites the manifest the DAG is rendered from while a DAG processor reads it.
     """
     env = dbt_env("{{ ds }}", settings or get_settings())
-    for key in ("DBT_TARGET_PATH", "DBT_LOG_PATH"):
+    # Secrets stay in the worker's own environment (dbt runs in-process and inherits it):
+    # task arguments are stored and shown as rendered templates by Airflow.
+    for key in ("DBT_TARGET_PATH", "DBT_LOG_PATH", *SECRET_ENV_VARS):
         env.pop(key, None)
     return env
 

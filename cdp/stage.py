@@ -59,6 +59,8 @@ class Stage:
     outlets: warehouse tables the stage publishes; `silver_outlet`: a per-source stage publishes the source's silver table.
     retries: None keeps the DAG's default retries.
     signal: an Asset the stage's result may ask for (`Signal`), updated by a follow-up task.
+    teardown: runs when everything before it is done, failed or not (an Airflow teardown task,
+    which does not decide the run's state); in-process runs call it in a `finally`.
     """
 
     name: str
@@ -72,6 +74,7 @@ class Stage:
     silver_outlet: bool = False
     retries: int | None = None
     signal: Signal | None = None
+    teardown: bool = False
 
     def task_id(self, source: str | None = None) -> str:
         """Task id inside the stage's group (per-source) or the stage's own task id."""

@@ -14,9 +14,14 @@ from typing import Any
 
 from customer_platform.alerts import send_alert
 from customer_platform.config import get_settings
+from customer_platform.restricted_store import restrict_new_files
 from customer_platform.warehouse import WAREHOUSE_POOL  # noqa: F401 - the DAG files import the pool name from here
 
 log = logging.getLogger(__name__)
+
+# Every DAG imports this module, so Airflow's task processes create owner-only files too
+# (lakehouse, databases, exports and logs hold or derive from personal data).
+restrict_new_files()
 
 
 OWNER = "data-platform"

@@ -27,13 +27,19 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Contracts shipped with the platform (the demo sources and an example); see docs/sources.md.
 SHIPPED_CONTRACTS_DIR = REPO_ROOT / "spark_jobs" / "contracts"
 
-#: The demo's hash salt: `make run` works without configuration; published, so warned about outside the demo.
+#: Demo-only secrets: `make run` works without configuration, and every run outside the demo
+#: is warned while they are in use (they are public, being in this file).
 DEMO_HASH_SALT = "cdp-demo-salt-change-me"
+DEMO_PII_KEY = "cdp-demo-pii-key-change-me"
+DEMO_SECRETS = frozenset({DEMO_HASH_SALT, DEMO_PII_KEY})
+#: Settings never printed (`cdp config` shows whether they are set).
+SECRET_SETTINGS = ("hash_salt", "pii_key")
+SECRET_ENV_VARS = ("CDP_HASH_SALT", "CDP_PII_KEY")
 
 #: Environment variables this module reads (docker-compose and .env.example use these names).
 ENV_VARS: tuple[str, ...] = (
     "CDP_DATA_DIR", "CDP_CONTRACTS_DIR", "CDP_SOURCES", "CDP_LANDING_DIR", "CDP_LAKEHOUSE_DIR",
-    "CDP_WAREHOUSE_PATH", "CDP_DQ_DIR", "CDP_HASH_SALT", "CDP_BASE_CURRENCY", "CDP_MAX_QUARANTINE_RATE",
+    "CDP_WAREHOUSE_PATH", "CDP_RESTRICTED_PATH", "CDP_PII_KEY", "CDP_DQ_DIR", "CDP_HASH_SALT", "CDP_BASE_CURRENCY", "CDP_MAX_QUARANTINE_RATE",
     "CDP_RFM_WINDOW_DAYS", "CDP_DEFAULT_LOGICAL_DATE", "CDP_DEMO_CUSTOMERS", "CDP_DEMO_START_DATE",
     "CDP_DEMO_END_DATE", "CDP_START_DATE", "CDP_SEED", "SPARK_MASTER", "SPARK_DRIVER_MEMORY",
     "SPARK_SHUFFLE_PARTITIONS", "CDP_SPARK_JAVA_OPTIONS", "CDP_SPARK_SUBMIT", "MLFLOW_TRACKING_URI",
@@ -61,6 +67,11 @@ class Settings:
     landing_dir: Path
     lakehouse_dir: Path
     warehouse_path: Path
+    #: The restricted database (staging, intermediate and `pii` schemas: raw identifiers), a
+    #: separate owner-only file next to the analysts' warehouse; see customer_platform.restricted.
+    restricted_path: Path
+    #: Key of the restricted database at rest and of its encrypted contact columns (never printed).
+    pii_key: str
     dq_dir: Path
     mlflow_tracking_uri: str
     mlflow_artifact_root: str
@@ -119,6 +130,10 @@ class Settings:
             warehouse_path=Path(
                 _env("CDP_WAREHOUSE_PATH", str(data_dir / "warehouse" / "warehouse.duckdb"))
             ).resolve(),
+            restricted_path=Path(
+                _env("CDP_RESTRICTED_PATH", str(data_dir / "restricted" / "restricted.duckdb"))
+            ).resolve(),
+            pii_key=_env("CDP_PII_KEY", DEMO_PII_KEY),
             dq_dir=Path(_env("CDP_DQ_DIR", str(data_dir / "dq"))).resolve(),
             mlflow_tracking_uri=_env("MLFLOW_TRACKING_URI", f"sqlite:///{mlflow_dir / 'mlflow.db'}"),
             mlflow_artifact_root=_env("MLFLOW_ARTIFACT_ROOT", str(mlflow_dir / "artifacts")),
@@ -279,6 +294,8 @@ class Settings:
             "CDP_LANDING_DIR": str(self.landing_dir),
             "CDP_LAKEHOUSE_DIR": str(self.lakehouse_dir),
             "CDP_WAREHOUSE_PATH": str(self.warehouse_path),
+            "CDP_RESTRICTED_PATH": str(self.restricted_path),
+            "CDP_PII_KEY": self.pii_key,
             "CDP_DQ_DIR": str(self.dq_dir),
             "CDP_HASH_SALT": self.hash_salt,
             "CDP_BASE_CURRENCY": self.base_currency,
@@ -302,15 +319,18 @@ class Settings:
         }
 
     def describe(self) -> dict[str, str]:
-        """Every setting as a string, for `cdp config` and run summaries."""
-        return {f.name: str(getattr(self, f.name)) for f in fields(self)}
+        """Every setting as a string, for `cdp config` and run summaries (secrets masked)."""
+        shown = {f.name: str(getattr(self, f.name)) for f in fields(self)}
+        for name in SECRET_SETTINGS:
+            shown[name] = "(demo value)" if getattr(self, name) in DEMO_SECRETS else "(set)"
+        return shown
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """Settings read once per process; call `reload_settings()` after changing the environment.
 
-    Warns (once per process) while the demo's published hash salt hashes data other than the demo.
+    Warns (once per process) while the demo's published hash salt or key protects data other than the demo.
     """
     settings = Settings.from_env()
     if settings.hash_salt == DEMO_HASH_SALT and not settings.is_demo:
@@ -318,6 +338,11 @@ def get_settings() -> Settings:
             "configuration warning: CDP_HASH_SALT is the demo's published salt, and this is not the demo (own contracts "
             "folder or CDP_SOURCES): anyone can re-identify the hashed identifiers; set CDP_HASH_SALT "
             "to a secret value"
+        )
+    if settings.pii_key == DEMO_PII_KEY and not settings.is_demo:
+        warn_once(
+            "configuration warning: CDP_PII_KEY is the demo's published key, and this is not the demo (own contracts "
+            "folder or CDP_SOURCES): anyone can decrypt the restricted database; set CDP_PII_KEY to a secret value"
         )
     return settings
 

@@ -40,6 +40,13 @@ def _currency(name: str, raw: str) -> str:
     return raw
 
 
+def _secret(name: str, raw: str) -> str:
+    """A key long enough to be a secret; the value is never repeated in the message."""
+    if len(raw) < 16:
+        raise ConfigurationError(f"{name} is too short: use a random secret of at least 16 characters")
+    return raw
+
+
 _positive = partial(check_int, minimum=1)
 _choices = {"CDP_SPARK_SUBMIT": ("auto", "always", "never"), "CDP_DBT_EXECUTION_MODE": ("watcher", "local")}
 
@@ -52,6 +59,7 @@ FORMS: dict[str, Check] = {
     "CDP_DEMO_CUSTOMERS": _positive,
     "CDP_SEED": partial(check_int, minimum=0),
     "CDP_BASE_CURRENCY": _currency,
+    "CDP_PII_KEY": _secret,
     **dict.fromkeys(
         ("CDP_START_DATE", "CDP_DEFAULT_LOGICAL_DATE", "CDP_DEMO_START_DATE", "CDP_DEMO_END_DATE"), check_date
     ),

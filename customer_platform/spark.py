@@ -34,6 +34,9 @@ def get_spark(app_name: str = "customer-platform"):
         .config("spark.sql.parquet.compression.codec", "zstd")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.ansi.enabled", "false")
+        # Lakehouse files hold personal data: owner-only. Hadoop's file systems set modes from
+        # this setting (default 022), not from the process umask.
+        .config("spark.hadoop.fs.permissions.umask-mode", "077")
         # JVM flags apply when this call starts the driver JVM (in-process runs); under
         # spark-submit the driver's come from --driver-java-options (spark_jobs/submit.py).
         .config("spark.driver.extraJavaOptions", settings.spark_java_options)

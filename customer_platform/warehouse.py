@@ -22,6 +22,7 @@ import yaml
 from customer_platform.config import Settings, get_settings
 from customer_platform.dbt_registry import registry_env, write_dbt_registry
 from customer_platform.partitions import recover_lake
+from customer_platform.restricted_store import private_dir, restricted_path, seal_permissions
 
 #: One-slot Airflow pool shared by every task that writes the DuckDB warehouse (DuckDB is single-writer).
 WAREHOUSE_POOL = "duckdb_warehouse"
@@ -145,7 +146,8 @@ def run_dbt(args: list[str], logical_date: str) -> None:
 
     settings = get_settings()
     logical_date = _validate_date(logical_date)
-    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.warehouse_path.parent)
+    restricted_path(settings)  # its owner-only folder, before dbt attaches the file
     write_dbt_registry(settings)
     command = [
         *with_run_vars(args, logical_date),
@@ -159,6 +161,7 @@ def run_dbt(args: list[str], logical_date: str) -> None:
             result = dbtRunner().invoke(command)
         finally:
             _close_dbt_duckdb_connection()
+            seal_permissions(settings)
     if result.success:
         return
     failed = _failed_nodes(result)

@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from customer_platform.config import get_settings
+from customer_platform.restricted import attach_restricted
 from customer_platform.warehouse_reader import connect_when_free
 
 
@@ -24,16 +25,19 @@ def column_ddl(columns: Mapping[str, str]) -> str:
 
 @contextlib.contextmanager
 def warehouse_transaction(
-    frames: Mapping[str, pd.DataFrame] | None = None,
+    frames: Mapping[str, pd.DataFrame] | None = None, *, restricted: bool = False
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-write warehouse connection inside one transaction, closed afterwards.
 
     Committed when the block succeeds; any error rolls everything back and is re-raised,
     so the tables stay as they were. frames: DataFrames registered as views (by name)
-    before the transaction begins.
+    before the transaction begins. restricted: attach the restricted database read-only as
+    `restricted` (for stages that read staging or intermediate tables).
     """
     con = connect_when_free(get_settings().warehouse_path)
     try:
+        if restricted:
+            attach_restricted(con, read_only=True)
         for name, frame in (frames or {}).items():
             con.register(name, frame)
         con.execute("begin transaction")
@@ -58,11 +62,14 @@ def warehouse_reader() -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    """Whether `schema.table` exists."""
-    schema, name = table.split(".", 1)
+    """Whether `schema.table` (in the connection's own database) or `catalog.schema.table` exists."""
+    parts = table.split(".")
+    catalog = parts[0] if len(parts) == 3 else con.execute("select current_database()").fetchall()[0][0]
+    schema, name = parts[-2], parts[-1]
     found = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, name],
+        "select count(*) from information_schema.tables "
+        "where table_catalog = ? and table_schema = ? and table_name = ?",
+        [catalog, schema, name],
     ).fetchall()  # fetchall completes the result: the connection is free for the next statement
     return bool(found[0][0])
 

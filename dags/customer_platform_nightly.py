@@ -77,7 +77,8 @@ def python_task(stage: Stage, source: str | None = None):
 
         return run_stage(stage.name, ds, run_id, source)
 
-    return nightly_stage()
+    node = nightly_stage()
+    return node.as_teardown() if stage.teardown else node
 
 
 def signal_task(stage: Stage, result):

@@ -21,14 +21,16 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from customer_platform.config import get_settings
+from customer_platform.restricted_store import seal_restricted, working_copy_if_any
 from customer_platform.warehouse_compaction import compact_warehouse
 from privacy.audit import append_to_suppression_list, record_erasure_audit
 from privacy.exports import purge_exports
 from privacy.files import purge_files
-from privacy.purge import purge_lakehouse, purge_warehouse_layers
+from privacy.purge import purge_lakehouse
 from privacy.queue import discard_request, load_request, load_targets, save_targets
 from privacy.request import ErasureRequest
 from privacy.targets import ErasureTargets, resolve_erasure_targets
+from privacy.warehouse_purge import purge_warehouse_layers
 from privacy.warehouse_text import scrub_warehouse_text
 
 Counts = dict[str, dict[str, int]]
@@ -68,11 +70,16 @@ def merge_counts(*counts: Mapping[str, Mapping[str, int]]) -> Counts:
 
 
 def compact_if_present() -> bool:
-    """Rebuild the warehouse file when there is one; True when it was rebuilt."""
-    if not get_settings().warehouse_path.exists():
-        return False
-    compact_warehouse()
-    return True
+    """Rebuild the warehouse file and the restricted database where they exist, then seal the restricted one.
+
+    True when one was rebuilt. Sealing replaces the encrypted file that still held the person.
+    """
+    settings = get_settings()
+    present = [p for p in (settings.warehouse_path, working_copy_if_any(settings)) if p and p.exists()]
+    for path in present:
+        compact_warehouse(path)
+    seal_restricted(settings)
+    return bool(present)
 
 
 # Queued requests (the customer_erasure DAG) ---------------------------------------------------------

@@ -20,34 +20,34 @@ import duckdb
 import pandas as pd
 
 from customer_platform.config import get_settings
+from customer_platform.restricted import (
+    CONTACTS,
+    attach_restricted,
+    contact_values,
+    match_keys,
+)
+from customer_platform.warehouse_tables import table_exists
 from privacy.atomic import write_bytes_atomically, write_text_atomically
 from privacy.matching import ValueMatcher
 from privacy.targets import ErasureTargets
 
-CONTACTS = "pii.customer_contacts"
 SKIPPED_DIRS = ("_audit",)
 
 
 def ads_match_keys(unified_customer_ids: list[str]) -> set[str]:
     """SHA-256 match keys (as activation exports them) of the contacts of these customers."""
-    path = get_settings().warehouse_path
-    if not unified_customer_ids or not path.is_file():
+    settings = get_settings()
+    if not unified_customer_ids or not settings.warehouse_path.is_file():
         return set()
-    con = duckdb.connect(str(path), read_only=True)
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
-        exists = con.execute(
-            "select count(*) from information_schema.tables where table_schema = 'pii' and table_name = 'customer_contacts'"
-        ).fetchall()[0][0]
-        if not exists:
+        if not attach_restricted(con, read_only=True) or not table_exists(con, CONTACTS):
             return set()
-        rows = con.execute(
-            f"select sha256(lower(trim(email))), sha256(trim(phone)) from {CONTACTS} "
-            "where unified_customer_id in (select unnest(?))",
-            [sorted(unified_customer_ids)],
-        ).fetchall()
+        contacts = contact_values(con, sorted(unified_customer_ids), ("email", "phone"))
     finally:
         con.close()
-    return {value for row in rows for value in row if value}
+    keys = match_keys(contacts["email"], lower=True) + match_keys(contacts["phone"], lower=False)
+    return {key for key in keys if key}
 
 
 def _matching_rows(frame: pd.DataFrame, matcher: ValueMatcher) -> pd.Series:

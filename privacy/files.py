@@ -102,8 +102,9 @@ def _left_alone(settings: Settings) -> tuple[set[Path], set[Path]]:
     registry = get_registry()
     folders = [settings.bench_dir, settings.truth_dir, settings.erasure_requests_dir]
     folders += [settings.landing_dir / contract.name for contract in registry.contracts.values()]
-    warehouse = settings.warehouse_path
-    files = {warehouse, warehouse.with_name(warehouse.name + ".wal")}
+    # Both database files are purged by rows (warehouse, and the restricted one beside it).
+    databases = (settings.warehouse_path, settings.restricted_path)
+    files = {f for db in databases for f in (db, db.with_name(db.name + ".wal"))}
     # Lakehouse table folders: their `ingest_date=*` partitions are purged by rows (parent of a part's folder).
     files |= {table_dir.resolve() for layer in _LAYERS for table_dir in layer_tables(layer).values()}
     exports = settings.exports_dir.resolve()

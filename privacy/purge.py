@@ -1,23 +1,21 @@
-"""Remove one person's rows from every layer: landing, bronze, quarantine, silver, warehouse.
+"""Remove one person's rows from the lake: landing, bronze, quarantine and silver.
 
-    counts = purge_lakehouse(targets) | purge_warehouse_layers(targets)
+    counts = purge_lakehouse(targets)          # the warehouse: privacy.warehouse_purge
 
 Rows are found by value, not by a per-table column list (`privacy.matching`): any cell or
 raw line holding one of the person's ids or hashes, or an email or phone hashing to one.
 The lakehouse is searched where the active sources' contracts put their data (landing and
-bronze/quarantine per source, silver per silver table); the warehouse in every table of every
-schema, since dbt and the models derive tables from several sources. Only hashes and ids reach
-this module; raw contact fields of the request never leave the resolver.
+bronze/quarantine per source, silver per silver table). Only hashes and ids reach this module;
+raw contact fields of the request never leave the resolver.
 
 Rewrites are crash-safe: landing files are replaced atomically, lakehouse partitions are
 staged and swapped in with `customer_platform.partitions` (the same two-rename swap ingestion
-uses), and the warehouse is purged in one DuckDB transaction.
+uses).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from pathlib import Path
 
 import pyarrow as pa
@@ -27,33 +25,10 @@ from customer_platform import partitions as swap
 from customer_platform.config import get_settings
 from customer_platform.registry import get_registry
 from customer_platform.suppression import suppressed_keys
-from customer_platform.warehouse import release_dbt_connections
 from privacy.atomic import write_text_atomically
 from privacy.matching import ValueMatcher
 from privacy.targets import ErasureTargets
 
-#: Schemas the warehouse purge never touches (the erasure audit itself, DuckDB catalogs).
-SKIPPED_SCHEMAS = ("audit", "information_schema", "pg_catalog")
-#: Tables written by `models/` rather than dbt: counted as the `segments` layer.
-SEGMENT_TABLES = (
-    "marts.customer_segments",
-    "marts.segment_history",
-    "marts.segment_inputs",
-    "marts.customer_predictions",
-    "marts.prediction_history",
-    "marts.customer_predictive_segments",
-    "marts.customer_prediction_drivers",
-)
-#: Tables written by `activation/`: counted as the `activation` layer.
-ACTIVATION_TABLES = (
-    "marts.audience_members",
-    "marts.audience_membership_history",
-    "marts.audience_destination_state",
-    "marts.campaign_results",
-    "marts.next_best_action",
-    "marts.next_best_action_history",
-    "marts.customer_recommendations",
-)
 #: Lineage columns that name files and runs, never a person.
 _LINEAGE = frozenset({"_source_file", "_run_id", "_reason"})
 
@@ -61,16 +36,6 @@ _LINEAGE = frozenset({"_source_file", "_run_id", "_reason"})
 def purge_lakehouse(targets: ErasureTargets) -> dict[str, dict[str, int]]:
     """Remove the person from landing, bronze, quarantine and silver; counts per layer and table."""
     return _purge_raw_and_lakehouse(ValueMatcher.for_targets(targets), ("bronze", "quarantine", "silver"))
-
-
-def purge_warehouse_layers(targets: ErasureTargets) -> dict[str, dict[str, int]]:
-    """Remove the person from every warehouse table; segment tables are counted apart."""
-    counts = purge_warehouse(targets.all_keys(), targets.contact_hashes(), get_settings().hash_salt)
-    return {
-        "warehouse": {t: n for t, n in counts.items() if t not in SEGMENT_TABLES + ACTIVATION_TABLES},
-        "segments": {t: n for t, n in counts.items() if t in SEGMENT_TABLES},
-        "activation": {t: n for t, n in counts.items() if t in ACTIVATION_TABLES},
-    }
 
 
 def sweep_suppressed(ingest_date: str) -> dict[str, dict[str, int]]:
@@ -223,75 +188,3 @@ def _stage(table: pa.Table, target: Path, original: Path) -> None:
 
 
 # Warehouse ----------------------------------------------------------------------------------
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _row_condition(columns: list[tuple[str, str]]) -> str:
-    """SQL matching a row by any text column (identifier names only: values are parameters)."""
-    parts = []
-    for name, kind in columns:
-        col = _quote(name)
-        if kind == "VARCHAR":
-            parts.append(f"{col} in (select value from erase_keys)")
-            parts.append(f"sha256($salt || {col}) in (select value from erase_hashes)")
-        elif kind == "VARCHAR[]":
-            parts.append(f"list_has_any({col}, (select list(value) from erase_keys))")
-            parts.append(
-                f"list_has_any(list_transform({col}, lambda x: sha256($salt || x)), "
-                "(select list(value) from erase_hashes))"
-            )
-    return " or ".join(parts)
-
-
-def purge_warehouse(keys: Iterable[str], contact_hashes: Iterable[str], salt: str) -> dict[str, int]:
-    """Delete the person's rows from every base table of every schema (except `audit`).
-
-    One transaction: a failure leaves the warehouse as it was. Returns rows removed per
-    `schema.table`. Raw emails and phones stored in the warehouse are normalized already,
-    so their salted hash is compared with the person's hashes.
-    """
-    import duckdb
-
-    path = get_settings().warehouse_path
-    if not path.exists():
-        return {}
-    release_dbt_connections()
-    con = duckdb.connect(str(path))
-    counts: dict[str, int] = {}
-    try:
-        con.execute("create temp table erase_keys (value varchar)")
-        con.execute("create temp table erase_hashes (value varchar)")
-        for table, values in (("erase_keys", keys), ("erase_hashes", contact_hashes)):
-            rows = [[v] for v in sorted(set(values)) if v]
-            if rows:  # a person known by ids only has no contact hashes
-                con.executemany(f"insert into {table} values (?)", rows)
-        columns = con.execute(
-            "select c.table_schema, c.table_name, c.column_name, c.data_type "
-            "from information_schema.columns c join information_schema.tables t "
-            "using (table_catalog, table_schema, table_name) "
-            "where t.table_type = 'BASE TABLE' and t.table_catalog = current_database() "
-            "and c.table_schema not in (select unnest($skipped)) "
-            "and c.data_type in ('VARCHAR', 'VARCHAR[]') order by 1, 2, c.ordinal_position",
-            {"skipped": list(SKIPPED_SCHEMAS)},
-        ).fetchall()
-        tables: dict[tuple[str, str], list[tuple[str, str]]] = {}
-        for schema, table, column, kind in columns:
-            tables.setdefault((schema, table), []).append((column, kind))
-        con.execute("begin transaction")
-        try:
-            for (schema, table), cols in tables.items():
-                deleted = con.execute(
-                    f"delete from {_quote(schema)}.{_quote(table)} where {_row_condition(cols)}",
-                    {"salt": salt},
-                ).fetchone()[0]
-                if deleted:
-                    counts[f"{schema}.{table}"] = int(deleted)
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
-        con.execute("checkpoint")  # write the deletions into the file now, not at some later close
-    finally:
-        con.close()
-    return counts

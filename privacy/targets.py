@@ -21,6 +21,7 @@ from typing import Any
 from customer_platform.config import get_settings
 from customer_platform.identifiers import salted_sha256, sha256
 from customer_platform.partitions import recover_lake
+from customer_platform.restricted import CATALOG, attach_restricted
 from customer_platform.warehouse import connect_readonly
 from privacy.columns import (
     CONTACT_KEY_SPACES,
@@ -35,7 +36,7 @@ from privacy.columns import (
 from privacy.request import ErasureRequest
 
 IDENTITY_MAP = "marts.customer_identity_map"
-IDENTITY_RECORDS = "intermediate.int_identity_records_unioned"
+IDENTITY_RECORDS = f"{CATALOG}.intermediate.int_identity_records_unioned"
 
 
 @dataclass
@@ -117,7 +118,8 @@ def resolve_erasure_targets(request: ErasureRequest) -> ErasureTargets:
 # Warehouse ----------------------------------------------------------------------------------
 def _columns_by_table(con) -> dict[str, set[str]]:
     rows = con.execute(
-        "select table_schema || '.' || table_name, column_name from information_schema.columns"
+        "select case when table_catalog = current_database() then '' else table_catalog || '.' end "
+        "|| table_schema || '.' || table_name, column_name from information_schema.columns"
     ).fetchall()
     tables: dict[str, set[str]] = {}
     for table, column in rows:
@@ -140,6 +142,7 @@ def expand_from_warehouse(targets: ErasureTargets) -> None:
         return
     con = connect_readonly()
     try:
+        attach_restricted(con, read_only=True)
         tables = _columns_by_table(con)
         if IDENTITY_MAP not in tables:
             return

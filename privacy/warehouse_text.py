@@ -17,11 +17,12 @@ from collections.abc import Iterable
 import duckdb
 
 from customer_platform.config import get_settings
+from customer_platform.restricted_store import working_copy_if_any
 from customer_platform.warehouse import release_dbt_connections
 from privacy.matching import ValueMatcher
-from privacy.purge import SKIPPED_SCHEMAS
 from privacy.scrub import TextScrubber
 from privacy.targets import ErasureTargets
+from privacy.warehouse_purge import SKIPPED_SCHEMAS
 
 
 def _quote(name: str) -> str:
@@ -40,20 +41,23 @@ def _text_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
 
 def scrub_warehouse_text(targets: ErasureTargets, needles: Iterable[str] = ()) -> dict[str, dict[str, int]]:
     """Scrub the person's values out of every text cell; values replaced per table, under layer `files`."""
-    path = get_settings().warehouse_path
-    if not path.exists():
-        return {"files": {}}
+    settings = get_settings()
     scrubber = TextScrubber(ValueMatcher.for_targets(targets), needles)
-    release_dbt_connections()
-    con = duckdb.connect(str(path))
     counts: dict[str, int] = {}
-    try:
-        con.execute("create temp table erase_needles (value varchar)")
-        if scrubber.needles:
-            con.executemany("insert into erase_needles values (?)", [[n.lower()] for n in scrubber.needles])
-        _scrub_tables(con, scrubber, path.name, counts)
-    finally:
-        con.close()
+    for path in (settings.warehouse_path, working_copy_if_any(settings)):  # analysts' and restricted files
+        if path is None or not path.exists():
+            continue
+        release_dbt_connections()
+        con = duckdb.connect(str(path))
+        try:
+            con.execute("create temp table erase_needles (value varchar)")
+            if scrubber.needles:
+                con.executemany(
+                    "insert into erase_needles values (?)", [[n.lower()] for n in scrubber.needles]
+                )
+            _scrub_tables(con, scrubber, path.name, counts)
+        finally:
+            con.close()
     return {"files": counts}
 
 

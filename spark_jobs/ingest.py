@@ -24,6 +24,7 @@ from pyspark.sql import functions as F
 from customer_platform.cli_args import iso_date, settings_or_exit
 from customer_platform.config import Settings, get_settings, parse_iso_date
 from customer_platform.reference_data import fx_rates_to
+from customer_platform.restricted_store import restrict_new_files
 from spark_jobs import lakehouse, plausibility, progress, retention
 from spark_jobs.contracts import QUARANTINE_SCHEMA, SourceContract, bronze_schema, get_contract, get_registry
 from spark_jobs.landing import Drop, discover_drop, number_lines, read_raw_lines
@@ -263,6 +264,7 @@ def _date_range(start: str, end: str) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point; exit 0 ok, 1 quarantine threshold exceeded, 2 bad arguments."""
+    restrict_new_files()  # landing copies, bronze, quarantine and silver hold personal data
     settings_or_exit("python -m spark_jobs.ingest")
     args = _parse_args(argv)
     dates = [args.date] if args.date else _date_range(args.start, args.end)

@@ -55,6 +55,17 @@ def platform_run(tmp_path_factory):
     return data_dir, env, first
 
 
+def _unsealed_copy(data_dir: Path, folder: Path) -> Path:
+    """A decrypted copy of the run's sealed restricted database (the demo key), to search its rows."""
+    from customer_platform.config import DEMO_PII_KEY
+    from customer_platform.sealed_file import unseal_file
+
+    folder.mkdir(parents=True)
+    copy = folder / "restricted.duckdb"
+    unseal_file(data_dir / "restricted" / "restricted.duckdb.sealed", copy, DEMO_PII_KEY)
+    return copy
+
+
 def _query(data_dir: Path, sql: str, params: list | None = None):
     import duckdb
 
@@ -345,7 +356,7 @@ def _person_to_erase(data_dir: Path):
 
 
 @pytest.mark.slow
-def test_an_erased_person_leaves_no_byte_in_any_file(platform_run):
+def test_an_erased_person_leaves_no_byte_in_any_file(platform_run, tmp_path):
     """Runs last in this module: it erases a person from the demo the tests above read.
 
     Erased through Airflow (`cdp erase --airflow`: the DAG gets a request id only) by a messy
@@ -372,9 +383,11 @@ def test_an_erased_person_leaves_no_byte_in_any_file(platform_run):
     seen = search_files(data_dir, needles, under=("landing", "exports"))
     assert {path.split("/")[0] for path in seen} == {"landing", "exports"}, "the byte search sees them"
     warehouse = data_dir / "warehouse" / "warehouse.duckdb"
-    assert {"pii.customer_contacts", "marts.customer_identity_map"} <= set(
-        search_warehouse(warehouse, needles)
-    )
+    # The run sealed the restricted database (raw identifiers): only its encrypted file is left.
+    restricted = data_dir / "restricted" / "restricted.duckdb"
+    assert restricted.with_name("restricted.duckdb.sealed").is_file() and not restricted.exists()
+    assert "marts.customer_identity_map" in search_warehouse(warehouse, needles)
+    assert "pii.customer_contacts" in search_warehouse(_unsealed_copy(data_dir, tmp_path / "before"), needles)
 
     national = "0" + person.phone[3:7] + " " + person.phone[7:]
     erased = _cdp(["erase", "--airflow", "--email", f"  {person.email.upper()} ", "--phone", national], env)
@@ -386,4 +399,5 @@ def test_an_erased_person_leaves_no_byte_in_any_file(platform_run):
     assert not any(t in erased.stdout.lower() for t in needles.tokens), "the audit record names no one"
     assert not list((data_dir / "privacy" / "requests").iterdir()), "the queued request is deleted when done"
     assert search_warehouse(warehouse, needles) == {}
+    assert search_warehouse(_unsealed_copy(data_dir, tmp_path / "after"), needles) == {}
     assert search_files(data_dir, needles) == {}

@@ -16,8 +16,16 @@ SEGMENTS = ("Lapsing customers", "High-value regulars", "Occasional buyers")
 BANDS = ("low", "medium", "high")
 
 
-def build_warehouse(path: Path, seed: int = 3) -> pd.DataFrame:
-    """Write the marts and pii tables activation reads; returns the customers' frame (ground truth)."""
+def build_warehouse(path: Path, seed: int = 3, restricted: Path | None = None) -> pd.DataFrame:
+    """Write the marts activation reads, and the pii and intermediate tables into the restricted database.
+
+    restricted: the restricted database file (default: the configured one), contact values
+    encrypted with the configured key as dbt writes them. Returns the customers' frame.
+    """
+    from customer_platform.config import get_settings
+    from customer_platform.pii_cipher import register_encrypt_function
+    from customer_platform.restricted_store import private_dir
+
     rng = np.random.default_rng(seed)
     ids = [f"U{i:05d}" for i in range(CUSTOMERS)]
     frame = pd.DataFrame(
@@ -38,18 +46,25 @@ def build_warehouse(path: Path, seed: int = 3) -> pd.DataFrame:
         }
     )
     frame["churn_probability"] = frame["churn_risk_band"].map({"low": 0.1, "medium": 0.5, "high": 0.85})
+    settings = get_settings()
+    restricted = restricted or settings.restricted_path
+    private_dir(restricted.parent)
     con = duckdb.connect(str(path))
     try:
+        register_encrypt_function(con, settings.pii_key)
+        con.execute(f"attach '{restricted}' as restricted")
         con.register("people", frame)
-        for schema in ("marts", "pii", "intermediate"):
-            con.execute(f"create schema if not exists {schema}")
+        con.execute("create schema if not exists marts")
+        for schema in ("pii", "intermediate"):
+            con.execute(f"create schema if not exists restricted.{schema}")
         con.execute(
             "create table marts.dim_customers as select unified_customer_id, has_marketing_consent, "
             "email is not null as has_email, phone is not null as has_phone, 'GB' as country_code from people"
         )
         con.execute(
-            "create table pii.customer_contacts as select unified_customer_id, email, phone, first_name, "
-            "'Surname' as last_name, null::varchar as postcode, null::varchar as loyalty_id, "
+            "create table restricted.pii.customer_contacts as select unified_customer_id, pii_encrypt(email) as email, "
+            "pii_encrypt(phone) as phone, pii_encrypt(first_name) as first_name, "
+            "pii_encrypt('Surname') as last_name, null::varchar as postcode, null::varchar as loyalty_id, "
             "sha256('salt' || email) as email_hash, sha256('salt' || phone) as phone_hash, has_marketing_consent "
             "from people"
         )
@@ -66,7 +81,7 @@ def build_warehouse(path: Path, seed: int = 3) -> pd.DataFrame:
             "churn_risk_band, cast(clv_decile as integer) as clv_decile from people"
         )
         con.execute(
-            "create table intermediate.int_email_events_aggregated_to_customers as select unified_customer_id, "
+            "create table restricted.intermediate.int_email_events_aggregated_to_customers as select unified_customer_id, "
             "email_unsubscribes from people"
         )
         con.execute(

@@ -13,9 +13,10 @@ import pandas as pd
 from activation.holdout import assign_holdout
 from activation.run import activate_audiences
 from customer_platform.identifiers import sha256
+from customer_platform.pii_cipher import encrypt_value
 from privacy.exports import purge_exports
-from privacy.purge import purge_warehouse
 from privacy.targets import ErasureTargets
+from privacy.warehouse_purge import purge_warehouse
 from tests.activation.conftest import DAY, WIN_BACK, write_audience
 
 
@@ -131,9 +132,11 @@ def test_erasure_reaches_members_history_and_export_files_and_suppression_keeps_
     with settings.suppression_path.open("w", newline="") as handle:
         csv.writer(handle).writerows([["email_hash"], [sha256("salt" + email)]])
     with duckdb.connect(str(settings.warehouse_path)) as con:
+        con.execute(f"attach '{settings.restricted_path}' as restricted")
         con.execute(
-            "insert into pii.customer_contacts values (?, ?, null, 'Back', 'Again', null, null, sha256('salt' || ?), null, true)",
-            [person, email, email],
+            "insert into restricted.pii.customer_contacts values "
+            "(?, ?, null, 'Back', 'Again', null, null, sha256('salt' || ?), null, true)",
+            [person, encrypt_value(email, settings.pii_key), email],
         )
         con.execute("insert into marts.dim_customers values (?, true, true, false, 'GB')", [person])
         con.execute("insert into marts.customer_predictions values (?, 0.9, 'high', 10)", [person])

@@ -87,6 +87,19 @@ EXPECTED = {
 }
 
 
+def _connect(path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """The warehouse with the restricted database (staged order lines) attached as `restricted`."""
+    from customer_platform.config import get_settings
+    from customer_platform.restricted_store import private_dir
+
+    restricted = get_settings().restricted_path
+    private_dir(restricted.parent)
+    con = duckdb.connect(str(path), read_only=read_only)
+    if not read_only or restricted.exists():
+        con.execute(f"attach '{restricted}' as restricted" + (" (read_only)" if read_only else ""))
+    return con
+
+
 def insert_orders(con: duckdb.DuckDBPyConnection, orders) -> None:
     for order_id, customer, day, completed, lines in orders:
         con.execute(
@@ -94,14 +107,14 @@ def insert_orders(con: duckdb.DuckDBPyConnection, orders) -> None:
         )
         for sku, returned in lines:
             con.execute(
-                "insert into staging.stg_order_lines values ('web', ?, null, ?, ?, ?, ?, true)",
+                "insert into restricted.staging.stg_order_lines values ('web', ?, null, ?, ?, ?, ?, true)",
                 [order_id, sku, CATEGORY[sku], not completed, returned],
             )
 
 
 def build_warehouse(path) -> None:
-    con = duckdb.connect(str(path))
-    con.execute("create schema marts; create schema staging")
+    con = _connect(path)
+    con.execute("create schema marts; create schema restricted.staging")
     con.execute("create table marts.dim_customers (unified_customer_id varchar, first_seen_at timestamp)")
     con.executemany("insert into marts.dim_customers values (?, ?)", list(CUSTOMERS.items()))
     con.execute(
@@ -109,7 +122,7 @@ def build_warehouse(path) -> None:
         "is_completed boolean)"
     )
     con.execute(
-        "create table staging.stg_order_lines (channel varchar, order_id varchar, order_source varchar, "
+        "create table restricted.staging.stg_order_lines (channel varchar, order_id varchar, order_source varchar, "
         "sku varchar, category varchar, is_cancelled boolean, is_returned boolean, is_merchandise boolean)"
     )
     insert_orders(con, ORDERS)
@@ -126,7 +139,7 @@ def warehouse(isolated_settings):
 
 def similar_items(path, **window) -> dict[tuple[str, str], tuple[int, float]]:
     """(anchor, item) -> (baskets together, cosine) as the co-purchase step computes them."""
-    with duckdb.connect(str(path)) as con:
+    with _connect(path) as con:
         scope = Window(dt.date.fromisoformat(DAY), **window)
         stage_lines(con, scope)
         stage_similar_items(con, scope)
@@ -158,7 +171,7 @@ def test_a_basket_above_the_size_cap_makes_no_pairs_but_still_counts_for_its_ite
 
 
 def read_recommendations(settings) -> dict[str, list[tuple]]:
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+    with _connect(settings.warehouse_path, read_only=True) as con:
         rows = con.execute(
             f"select unified_customer_id, rank, sku, score, basis, because_sku, category, because_category, "
             f"logical_date from {RECOMMENDATIONS_TABLE} order by unified_customer_id, rank"
@@ -182,13 +195,13 @@ def test_customers_get_co_purchases_first_then_popular_items_they_do_not_own(war
 def test_facts_after_the_logical_date_are_never_read_and_a_re_run_writes_the_same_rows(warehouse):
     build_recommendations(DAY, top_n=3, min_support=2)
     before = read_recommendations(warehouse)
-    with duckdb.connect(str(warehouse.warehouse_path)) as con:
+    with _connect(warehouse.warehouse_path) as con:
         insert_orders(con, FUTURE_ORDERS)
     build_recommendations(DAY, top_n=3, min_support=2)
     assert read_recommendations(warehouse) == before == EXPECTED
     # the later facts are real: a later date does see them (C1 now owns C)
     build_recommendations("2026-07-10", top_n=3, min_support=2)
-    with duckdb.connect(str(warehouse.warehouse_path), read_only=True) as con:
+    with _connect(warehouse.warehouse_path, read_only=True) as con:
         c1 = con.execute(
             f"select sku from {RECOMMENDATIONS_TABLE} where unified_customer_id = 'C1'"
         ).fetchall()
@@ -200,12 +213,12 @@ def test_facts_after_the_logical_date_are_never_read_and_a_re_run_writes_the_sam
 
 def test_a_warehouse_without_order_lines_gets_an_empty_table_and_says_why(isolated_settings):
     isolated_settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(isolated_settings.warehouse_path)) as con:
+    with _connect(isolated_settings.warehouse_path) as con:
         con.execute("create schema marts")
         con.execute("create table marts.dim_customers (unified_customer_id varchar, first_seen_at timestamp)")
     summary = build_recommendations(DAY)
     assert summary["rows_written"] == 0 and "staging.stg_order_lines" in summary["skipped"]
-    with duckdb.connect(str(isolated_settings.warehouse_path), read_only=True) as con:
+    with _connect(isolated_settings.warehouse_path, read_only=True) as con:
         assert con.execute(f"select count(*) from {RECOMMENDATIONS_TABLE}").fetchone() == (0,)
 
 
@@ -216,7 +229,7 @@ def test_arguments_below_one_are_refused():
 
 def test_popular_items_rank_by_buyers_not_lines(warehouse):
     # C7 buys E in five more orders: E is in 8 baskets (DE = 2 / sqrt(2 * 8) = 0.5) but still has 2 buyers
-    with duckdb.connect(str(warehouse.warehouse_path)) as con:
+    with _connect(warehouse.warehouse_path) as con:
         insert_orders(con, [(f"R{i}", "C7", f"2026-06-1{i}", True, [("E", False)]) for i in range(5)])
     build_recommendations(DAY, top_n=3, min_support=2)
     found = read_recommendations(warehouse)

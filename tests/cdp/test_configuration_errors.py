@@ -180,3 +180,24 @@ def test_an_own_contracts_folder_is_not_the_demo(fresh_warnings, tmp_path, caplo
     with caplog.at_level(logging.WARNING, logger="customer_platform.env_forms"):
         assert not reload_settings().is_demo
     assert len(_salt_warnings(caplog)) == 1
+
+
+def test_the_demo_pii_key_on_own_data_is_warned_once_without_the_key(fresh_warnings, caplog):
+    fresh_warnings.delenv("CDP_PII_KEY", raising=False)
+    fresh_warnings.setenv("CDP_SOURCES", "invoice_lines")
+    with caplog.at_level(logging.WARNING, logger="customer_platform.env_forms"):
+        settings = reload_settings()
+        reload_settings()
+    (warning,) = [r.getMessage() for r in caplog.records if "CDP_PII_KEY" in r.getMessage()]
+    assert settings.pii_key not in warning and "decrypt the restricted database" in warning
+    fresh_warnings.setattr(env_forms, "_warned", set())
+    fresh_warnings.setenv("CDP_PII_KEY", "an-own-secret-key-0123456789")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="customer_platform.env_forms"):
+        reload_settings()
+    assert [r for r in caplog.records if "CDP_PII_KEY" in r.getMessage()] == []
+
+
+def test_a_short_pii_key_is_refused_without_being_repeated():
+    problems = env_forms.environment_problems({"CDP_PII_KEY": "hunter2"})
+    assert problems == ["CDP_PII_KEY is too short: use a random secret of at least 16 characters"]

@@ -27,6 +27,7 @@ CONTRACT_ORDER = [
     "measure_campaigns",
     "monitor_models",
     "summarise_run",
+    "seal_restricted",
 ]
 #: Follow-up tasks of stages with a Signal: task id -> its stage.
 SIGNAL_TASKS = {s.signal.task_id: s.name for s in NIGHTLY if s.signal is not None}
@@ -101,6 +102,16 @@ def test_stage_settings_reach_the_tasks(nightly):
         assert sorted(o.uri for o in task.outlets) == uris(stage), stage.name
     ingest = nightly.get_task("ingest.ingest_web_orders")
     assert [o.uri for o in ingest.outlets] == uris(pipeline.get_stage("ingest"), "web_orders")
+
+
+@pytest.mark.airflow
+@pytest.mark.dbt
+def test_sealing_the_restricted_database_is_a_teardown_after_the_summary(nightly):
+    """It runs however the stages before it ended, and does not decide the run's state."""
+    seal = nightly.get_task("seal_restricted")
+    assert seal.is_teardown and seal.upstream_task_ids == {"summarise_run"}
+    assert seal.trigger_rule == "all_done_setup_success"
+    assert nightly.get_task("summarise_run").downstream_task_ids == {"seal_restricted"}
 
 
 @pytest.mark.airflow

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from customer_platform.restricted import attach_restricted, contact_values
 from tests.dbt.silver_fixture import LOGICAL_DATE, SilverFixture, build_fixture
 
 
@@ -66,11 +67,33 @@ def query(built_warehouse):
     def run(sql: str, params: list | None = None):
         con = connect_readonly()
         try:
+            attach_restricted(
+                con, read_only=True
+            )  # staging, intermediate and pii: `restricted.<schema>.<table>`
             return con.execute(sql, params or []).df()
         finally:
             con.close()
 
     return run
+
+
+@pytest.fixture()
+def contacts(built_warehouse):
+    """restricted.pii.customer_contacts with its encrypted contact columns decrypted (CDP_PII_KEY)."""
+    from customer_platform.pii_cipher import ENCRYPTED_CONTACT_COLUMNS
+    from customer_platform.warehouse import connect_readonly
+
+    con = connect_readonly()
+    try:
+        attach_restricted(con, read_only=True)
+        decrypted = contact_values(con, None, ENCRYPTED_CONTACT_COLUMNS)
+        clear = con.execute(
+            "select unified_customer_id, email_hash, phone_hash, has_marketing_consent "
+            "from restricted.pii.customer_contacts"
+        ).df()
+    finally:
+        con.close()
+    return decrypted.merge(clear, on="unified_customer_id")
 
 
 @pytest.fixture(scope="package")

@@ -63,13 +63,25 @@ def _settings_for(root: Path, name: str, patch: pytest.MonkeyPatch):
     return reload_settings()
 
 
+def restricted_beside(warehouse: Path) -> Path:
+    """The restricted database of a snapshot (`<name>.restricted.duckdb`) or of a data dir's warehouse."""
+    snapshot = warehouse.with_name(f"{warehouse.stem}.restricted.duckdb")
+    return snapshot if snapshot.exists() else warehouse.parent.parent / "restricted" / "restricted.duckdb"
+
+
 def _snapshot(settings, target: Path) -> Path:
-    """Copy the (closed) warehouse file; DuckDB checkpoints on close, a WAL is copied if left."""
+    """Copy the (closed) warehouse file and its restricted database; a WAL is copied if left."""
+    from customer_platform.warehouse import release_dbt_connections
+
+    release_dbt_connections()
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(settings.warehouse_path, target)
-    wal = Path(f"{settings.warehouse_path}.wal")
-    if wal.exists():
-        shutil.copyfile(wal, Path(f"{target}.wal"))
+    copies = ((settings.warehouse_path, target),
+              (settings.restricted_path, target.with_name(f"{target.stem}.restricted.duckdb")))  # fmt: skip
+    for source, copy in copies:
+        shutil.copyfile(source, copy)
+        wal = Path(f"{source}.wal")
+        if wal.exists():
+            shutil.copyfile(wal, Path(f"{copy}.wal"))
     return target
 
 

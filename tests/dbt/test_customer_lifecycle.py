@@ -51,7 +51,7 @@ def test_anonymous_exactly_when_every_identifier_is_a_cookie_id(query, lifecycle
         "select unified_customer_id, "
         "bool_and(identifier_type = 'cookie_id') as only_cookies, "
         "bool_or(identifier_type in ('email', 'phone')) as has_contact "
-        "from pii.customer_identifiers group by unified_customer_id"
+        "from restricted.pii.customer_identifiers group by unified_customer_id"
     ).set_index("unified_customer_id")
     assert set(identifiers.index) == set(lifecycle.index)
     only_cookies = identifiers["only_cookies"].reindex(lifecycle.index)

@@ -11,18 +11,23 @@ SNAPSHOT_SQL = {
     "identity_map": "select * from marts.customer_identity_map order by record_key",
     "rfm": "select * from marts.customer_rfm order by unified_customer_id",
     "features": "select * from marts.customer_features order by unified_customer_id",
-    "contacts": "select * from pii.customer_contacts order by unified_customer_id",
+    "contacts": "select * from restricted.pii.customer_contacts order by unified_customer_id",
 }
 
 
 def _snapshot() -> dict[str, pd.DataFrame]:
+    from customer_platform.restricted import attach_restricted, decrypt_contact_columns
     from customer_platform.warehouse import connect_readonly
 
     con = connect_readonly()
     try:
-        return {name: con.execute(sql).df() for name, sql in SNAPSHOT_SQL.items()}
+        attach_restricted(con, read_only=True)
+        snapshot = {name: con.execute(sql).df() for name, sql in SNAPSHOT_SQL.items()}
     finally:
         con.close()
+    # Contact values are encrypted with a fresh nonce each build: compare what they hold.
+    snapshot["contacts"] = decrypt_contact_columns(snapshot["contacts"])
+    return snapshot
 
 
 @pytest.fixture(scope="module")

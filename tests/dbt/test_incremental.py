@@ -12,7 +12,15 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.dbt.generated_warehouse import CORRECTED_DATE, FORWARD_DATES, LOGICAL_DATE, WITHDRAWN_DATE
+from customer_platform.config import get_settings
+from customer_platform.pii_cipher import ENCRYPTED_CONTACT_COLUMNS, register_decrypt_function
+from tests.dbt.generated_warehouse import (
+    CORRECTED_DATE,
+    FORWARD_DATES,
+    LOGICAL_DATE,
+    WITHDRAWN_DATE,
+    restricted_beside,
+)
 
 COMPARED_SCHEMAS = ("marts", "pii")
 DELIVERY_MODELS = (
@@ -43,25 +51,36 @@ def differences(left: Path, right: Path) -> dict[str, tuple[int, int, int]]:
     """
     con = duckdb.connect()
     try:
-        con.execute(f"attach '{left}' as l (read_only)")
-        con.execute(f"attach '{right}' as r (read_only)")
-        tables = _table_columns(con, "l")
-        assert tables == _table_columns(con, "r"), "the two warehouses have different tables or columns"
+        # Contact values are encrypted with a fresh nonce per build: compare what they hold.
+        register_decrypt_function(con, get_settings().pii_key)
+        databases = {"l": left, "lr": restricted_beside(left), "r": right, "rr": restricted_beside(right)}
+        for alias, path in databases.items():
+            con.execute(f"attach '{path}' as {alias} (read_only)")
+        tables = {**_table_columns(con, "l"), **_table_columns(con, "lr")}
+        other = {**_table_columns(con, "r"), **_table_columns(con, "rr")}
+        assert tables == other, "the two warehouses have different tables or columns"
         result = {}
         for table, columns in tables.items():
-            select = ", ".join(
-                f'round("{c}", 9)' if t in {"DOUBLE", "FLOAT"} else f'"{c}"' for c, t in columns
-            )
+            select = ", ".join(_compared(table, c, t) for c, t in columns)
+            catalog = "" if table.startswith("marts.") else "r"
             only = [
-                con.execute(f"select count(*) from (select {select} from {a}.{table} "
-                            f"except all select {select} from {b}.{table})").fetchone()[0]
+                con.execute(f"select count(*) from (select {select} from {a}{catalog}.{table} "
+                            f"except all select {select} from {b}{catalog}.{table})").fetchone()[0]
                 for a, b in (("l", "r"), ("r", "l"))
             ]  # fmt: skip
-            rows = con.execute(f"select count(*) from l.{table}").fetchone()[0]
+            rows = con.execute(f"select count(*) from l{catalog}.{table}").fetchone()[0]
             result[table] = (rows, *only)
         return result
     finally:
         con.close()
+
+
+def _compared(table: str, column: str, data_type: str) -> str:
+    if data_type in {"DOUBLE", "FLOAT"}:
+        return f'round("{column}", 9)'
+    if table == "pii.customer_contacts" and column in ENCRYPTED_CONTACT_COLUMNS:
+        return f'pii_decrypt("{column}")'
+    return f'"{column}"'
 
 
 def assert_same_marts(left: Path, right: Path) -> None:
@@ -89,8 +108,10 @@ def loaded_dates(compiled_sql: str) -> list[str] | None:
 
 
 def _query(path: Path, sql: str):
+    """Rows of `sql` over a warehouse snapshot, its restricted database attached as `restricted`."""
     con = duckdb.connect(str(path), read_only=True)
     try:
+        con.execute(f"attach '{restricted_beside(path)}' as restricted (read_only)")
         return con.execute(sql).fetchall()
     finally:
         con.close()
@@ -126,7 +147,7 @@ def test_backfilling_an_earlier_date_gives_that_dates_marts(generated):
     # The later partition stays loaded for the next run; the marts ignore it.
     later_rows = _query(
         backfilled,
-        f"select count(*) from staging.{DELIVERY_MODELS[0]} where _ingest_date = date '{LOGICAL_DATE}'",
+        f"select count(*) from restricted.staging.{DELIVERY_MODELS[0]} where _ingest_date = date '{LOGICAL_DATE}'",
     )[0][0]
     assert later_rows > 0
     assert _query(backfilled, "select max(logical_date) from marts.customer_rfm")[0][0] == earlier
@@ -142,7 +163,7 @@ def test_a_reingested_partition_replaces_the_loaded_one(generated):
 
 def test_a_partition_gone_from_silver_is_removed(generated):
     sql = (
-        "select count(*) from staging.base_email_engagement__deliveries "
+        "select count(*) from restricted.staging.base_email_engagement__deliveries "
         f"where _ingest_date = date '{WITHDRAWN_DATE}'"
     )
     assert _query(generated.snapshots["rerun"], sql)[0][0] > 0
@@ -155,6 +176,7 @@ def test_delivery_tables_hold_each_partition_once(generated, model):
            "base_pos_orders__deliveries": "transaction_id, line_number"}.get(model, "event_id")  # fmt: skip
     duplicated = _query(
         generated.snapshots["corrected"],
-        f"select count(*) from (select {key}, _ingest_date from staging.{model} group by all having count(*) > 1)",
+        f"select count(*) from (select {key}, _ingest_date from restricted.staging.{model} "
+        "group by all having count(*) > 1)",
     )[0][0]
     assert duplicated == 0

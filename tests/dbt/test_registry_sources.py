@@ -63,14 +63,24 @@ P-2,erin@example.net,,Erin,Brown,GB,2026-06-19T11:00:00Z
 
 
 def _query(settings, sql: str) -> list[tuple]:
+    """Rows of `sql` over the warehouse with the restricted database attached, contact values decrypted."""
+    from customer_platform.pii_cipher import PREFIX, decrypt_value
+    from customer_platform.restricted import attach_restricted
     from customer_platform.warehouse import release_dbt_connections
 
     release_dbt_connections()
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
-        return con.execute(sql).fetchall()
+        attach_restricted(con, read_only=True, settings=settings)
+        rows = con.execute(sql).fetchall()
     finally:
         con.close()
+
+    def clear(value):
+        encrypted = isinstance(value, str) and value.startswith(PREFIX)
+        return decrypt_value(value, settings.pii_key) if encrypted else value
+
+    return [tuple(clear(v) for v in row) for row in rows]
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +151,7 @@ def test_the_golden_profile_takes_the_new_sources_fields(with_partner):
     profile = _query(
         with_partner,
         "select c.first_name, c.phone, d.phone_hash, d.source_count from marts.customer_identity_map m "
-        "join pii.customer_contacts c using (unified_customer_id) "
+        "join restricted.pii.customer_contacts c using (unified_customer_id) "
         "join marts.dim_customers d using (unified_customer_id) "
         "where m.source = 'partner_contacts' order by m.source_record_id",
     )
@@ -174,7 +184,8 @@ def test_a_removed_source_is_gone_from_every_model(without_events):
         s for (s,) in _query(without_events, "select distinct source from marts.customer_identity_map")
     }
     assert sources == {"crm_customers", "web_orders"}
-    for table in ("staging.stg_web_events", "staging.stg_email_events", "staging.stg_enrichments"):
+    for table in ("stg_web_events", "stg_email_events", "stg_enrichments"):
+        table = f"restricted.staging.{table}"
         assert _query(without_events, f"select count(*) from {table}") == [(0,)], table
     channels = {c for (c,) in _query(without_events, "select distinct channel from marts.fct_orders")}
     assert channels == {"web"}

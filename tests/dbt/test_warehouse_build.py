@@ -8,6 +8,7 @@ import re
 from collections import defaultdict
 from datetime import timedelta
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -38,8 +39,49 @@ def test_build_ran_every_data_and_unit_test(built_warehouse):
 
 
 def test_schemas_are_exactly_the_contract_names(query):
-    schemas = set(query("select distinct table_schema from information_schema.tables")["table_schema"])
-    assert schemas == {"staging", "intermediate", "marts", "pii"}
+    found = query("select distinct table_catalog, table_schema from information_schema.tables")
+    by_catalog = found.groupby("table_catalog")["table_schema"].agg(set).to_dict()
+    # The analysts' file holds the marts only; raw identifiers are in the restricted database.
+    assert by_catalog == {"warehouse": {"marts"}, "restricted": {"staging", "intermediate", "pii"}}
+
+
+def test_raw_contacts_are_outside_the_analysts_file_and_encrypted(built_warehouse, contacts):
+    """The analysts' file holds no planted email; the restricted database is sealed at rest, owner-only."""
+    from customer_platform.restricted_store import open_for_use, seal_restricted, sealed_path
+
+    settings = built_warehouse.settings
+    emails = sorted({e for e in contacts["email"].dropna() if "@" in e})
+    assert emails, "the decrypted contacts hold the planted emails"
+    assert not [e for e in emails if e.encode() in settings.warehouse_path.read_bytes()]
+    con = duckdb.connect(str(settings.restricted_path), read_only=True)
+    try:  # inside the restricted database the contact columns are encrypted per value too
+        stored = con.execute("select email from pii.customer_contacts where email is not null").fetchall()
+        staged = con.execute("select count(*) from staging.stg_customer_records").fetchall()[0][0]
+    finally:
+        con.close()
+    assert stored and all(value.startswith("v1:") and "@" not in value for (value,) in stored)
+
+    result = seal_restricted(settings)
+    sealed = sealed_path(settings.restricted_path)
+    assert result["sealed"] and sealed.is_file() and not settings.restricted_path.exists()
+    assert not [e for e in emails if e.encode() in sealed.read_bytes()]
+    assert oct(sealed.stat().st_mode & 0o777) == oct(0o600)
+    assert oct(sealed.parent.stat().st_mode & 0o777) == oct(0o700)
+
+    reopened = open_for_use(settings)  # unsealed again, as the next user of the database finds it
+    con = duckdb.connect(str(reopened), read_only=True)
+    try:
+        assert con.execute("select count(*) from staging.stg_customer_records").fetchall()[0][0] == staged
+    finally:
+        con.close()
+
+
+def test_a_wrong_key_cannot_read_the_contacts(contacts):
+    from customer_platform.pii_cipher import PiiKeyError, decrypt_value, encrypt_value
+
+    sealed = encrypt_value(contacts["email"].dropna().iloc[0], "the-configured-key-0123456789")
+    with pytest.raises(PiiKeyError, match="CDP_PII_KEY does not decrypt"):
+        decrypt_value(sealed, "another-key-0123456789abcdef")
 
 
 def test_identity_clusters_are_the_planted_persons(query, planted):
@@ -84,19 +126,21 @@ def test_match_methods(query):
 
 
 def test_overmerge_guard_reports_the_shared_keys(query):
-    keys = query("select key_type, key_value, crm_record_count from intermediate.int_identity_overmerge_keys")
+    keys = query(
+        "select key_type, key_value, crm_record_count from restricted.intermediate.int_identity_overmerge_keys"
+    )
     assert sorted(zip(keys.key_type, keys.key_value, keys.crm_record_count, strict=True)) == [
         ("email", FAMILY_EMAIL, FAMILY_SIZE),
         ("phone", FAMILY_PHONE, FAMILY_SIZE),
     ]
 
 
-def test_golden_record_survivorship(query):
+def test_golden_record_survivorship(query, contacts):
     golden = query(
-        "select c.crm_customer_id, c.first_name, c.city, c.has_marketing_consent, c.crm_record_count, "
-        "p.email, p.phone from marts.dim_customers c "
-        "inner join pii.customer_contacts p using (unified_customer_id) where c.crm_customer_id is not null"
-    ).set_index("crm_customer_id")
+        "select c.unified_customer_id, c.crm_customer_id, c.first_name, c.city, c.has_marketing_consent, "
+        "c.crm_record_count from marts.dim_customers c where c.crm_customer_id is not null"
+    ).merge(contacts[["unified_customer_id", "email", "phone"]], on="unified_customer_id")
+    golden = golden.set_index("crm_customer_id")
     dave = golden.loc["C0000004"]  # two CRM contacts: the later one's name, the only city
     assert (dave.first_name, dave.city, dave.crm_record_count) == ("David", "York", 2)
     assert not dave.has_marketing_consent  # the latest CRM record says no
@@ -118,10 +162,10 @@ def test_analyst_marts_carry_no_raw_contacts(query):
         assert query(f"select count(*) as n from marts.{table} where {checks}")["n"].item() == 0, table
 
 
-def test_late_drop_is_not_used(query):
+def test_late_drop_is_not_used(query, contacts):
     orders = query("select order_id, order_date from marts.fct_orders")
     assert orders["order_date"].max() <= pd.Timestamp(LOGICAL_DATE)
-    emails = query("select email from pii.customer_contacts")["email"]
+    emails = contacts["email"]
     assert "bob@late.example" not in set(emails)
 
 

@@ -5,7 +5,7 @@ that example's sources, and the nightly pipeline runs in process (the task bodie
 calls: ingestion, erasure sweep, silver gate, dbt build, marts gate, segmentation, summary).
 RFM is then recomputed from the sample CSVs in plain Python, by the documented rule (README,
 "RFM"; dbt: intermediate.int_orders_aggregated_to_customers), and compared with
-`marts.customer_rfm` for every customer, found through `pii.customer_identifiers`.
+`marts.customer_rfm` for every customer, found through `restricted.pii.customer_identifiers`.
 """
 
 from __future__ import annotations
@@ -60,16 +60,18 @@ def expected_rfm(orders: list[Order], logical_date: date) -> dict[str, tuple[int
 
 
 def warehouse_rfm(settings) -> dict[str, tuple[int, int, float]]:
-    """marts.customer_rfm per source customer id, through pii.customer_identifiers."""
+    """marts.customer_rfm per source customer id, through restricted.pii.customer_identifiers."""
+    from customer_platform.restricted import attach_restricted
     from customer_platform.warehouse import release_dbt_connections
 
     release_dbt_connections()
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
+        attach_restricted(con, read_only=True, settings=settings)
         rows = con.execute(
             """
             select ids.identifier_value, rfm.unified_customer_id, rfm.recency_days, rfm.frequency, rfm.monetary
-            from pii.customer_identifiers as ids
+            from restricted.pii.customer_identifiers as ids
             inner join marts.customer_rfm as rfm using (unified_customer_id)
             where ids.identifier_type = 'customer_id'
             """

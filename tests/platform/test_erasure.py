@@ -82,22 +82,33 @@ def find_in_layer(layer_dir: Path, person: Person) -> set[str]:
     return hits
 
 
+def _rows(con, catalog: str, schema: str, table: str):
+    """A table's rows; the restricted contacts with their encrypted values decrypted."""
+    from customer_platform.restricted import CONTACTS, decrypt_contact_columns
+
+    frame = con.execute(f'select * from "{catalog}"."{schema}"."{table}"').df()
+    if f"{catalog}.{schema}.{table}" == CONTACTS:
+        frame = decrypt_contact_columns(frame)
+    return frame.itertuples(index=False)
+
+
 def find_in_warehouse(person: Person, skip_schemas=("audit",)) -> set[str]:
     """Every table of every schema with a row mentioning the person."""
+    from customer_platform.restricted import attach_restricted
     from customer_platform.warehouse import connect_readonly
 
     con = connect_readonly()
     try:
+        attach_restricted(con, read_only=True)  # staging, intermediate and pii (contacts decrypted)
         tables = con.execute(
-            "select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE'"
+            "select table_catalog, table_schema, table_name from information_schema.tables "
+            "where table_type = 'BASE TABLE'"
         ).fetchall()
         return {
             f"{schema}.{table}"
-            for schema, table in tables
+            for catalog, schema, table in tables
             if schema not in skip_schemas
-            and any(
-                _found(row, person) for row in con.execute(f'select * from "{schema}"."{table}"').fetchall()
-            )
+            and any(_found(row, person) for row in _rows(con, catalog, schema, table))
         }
     finally:
         con.close()

@@ -207,8 +207,10 @@ def test_silver_resolution_skips_inactive_sources(without_app_and_web_events):
 
 def test_warehouse_records_map_to_the_record_id_column_of_their_source(with_app):
     with_app.warehouse_path.parent.mkdir(parents=True)
+    with_app.restricted_path.parent.mkdir(parents=True)
     con = duckdb.connect(str(with_app.warehouse_path))
-    con.execute("create schema marts; create schema intermediate")
+    con.execute(f"attach '{with_app.restricted_path}' as restricted")
+    con.execute("create schema marts; create schema restricted.intermediate")
     con.execute(
         "create table marts.customer_identity_map as select * from (values "
         "('crm_customers:C1', 'crm_customers', 'C1', 'U1'), ('loyalty_app:L9', 'loyalty_app', 'L9', 'U1'), "
@@ -216,7 +218,7 @@ def test_warehouse_records_map_to_the_record_id_column_of_their_source(with_app)
         "t(record_key, source, source_record_id, unified_customer_id)"
     )
     con.execute(
-        "create table intermediate.int_identity_records_unioned as select * from (values "
+        "create table restricted.intermediate.int_identity_records_unioned as select * from (values "
         "('crm_customers:C1', 'h-ann', null, 'L1'), ('crm_customers:C2', 'h-bo', null, 'L2')) "
         "t(record_key, email_hash, phone_hash, loyalty_id)"
     )
