@@ -8,6 +8,7 @@ from typing import Any
 
 from cdp.activation_summary import activation_summary, format_activation
 from cdp.airflow_ui import DEFAULT_PORT as AIRFLOW_UI_PORT
+from cdp.delivery_summary import format_deliveries
 from cdp.monitoring_summary import format_monitoring, monitoring_summary
 from customer_platform.config import Settings, get_settings
 from customer_platform.partitions import recover_lake
@@ -153,7 +154,7 @@ def _predictions(con: Any) -> dict[str, Any]:
 
 
 def _manifests(settings: Settings, ds: str | None) -> dict[str, Any]:
-    """The ingestion manifest of every active source for the date (scalars and warnings)."""
+    """The ingestion manifest of every active source for the date (scalars, warnings and anomalies)."""
     out: dict[str, Any] = {}
     if not ds:
         return out
@@ -162,7 +163,9 @@ def _manifests(settings: Settings, ds: str | None) -> dict[str, Any]:
         if path.is_file():
             data = json.loads(path.read_text(encoding="utf-8"))
             out[source] = {
-                k: v for k, v in data.items() if isinstance(v, (int, float, str)) or k == "warnings"
+                k: v
+                for k, v in data.items()
+                if isinstance(v, (int, float, str)) or k in ("warnings", "anomalies")
             }
     return out
 
@@ -221,6 +224,8 @@ def format_summary(summary: dict[str, Any]) -> str:
         lines.append("Data-quality expectations:")
         for key, n in summary["data_quality"].items():
             lines.append(f"  {key:<32} {n:>6}")
+    lines.append("")
+    lines.extend(format_deliveries(summary.get("manifests") or {}))
     lines.append("")
     lines.append("Segments:")
     for seg in summary["segments"]:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+from customer_platform.volume_rule import VOLUME_RULE
+
 if TYPE_CHECKING:
     import great_expectations as gx
     from great_expectations.expectations.expectation import Expectation
@@ -40,12 +42,13 @@ class GateThresholds:
     max_cluster_size: int = 50
     #: Source records (orders included) per unified customer before a warning.
     max_records_per_customer: int = 2_000
-    history_days: int = 7
-    min_history_days: int = 3
-    volume_min_ratio: float = 0.5
-    volume_max_ratio: float = 2.0
+    # The volume rule is shared with ingestion's low-volume warning (customer_platform.volume_rule).
+    history_days: int = VOLUME_RULE.history_days
+    min_history_days: int = VOLUME_RULE.min_history_days
+    volume_min_ratio: float = VOLUME_RULE.min_ratio
+    volume_max_ratio: float = VOLUME_RULE.max_ratio
     #: Small feeds are noisy: the volume band is at least this many Poisson sigmas wide.
-    volume_noise_sigmas: float = 4.0
+    volume_noise_sigmas: float = VOLUME_RULE.noise_sigmas
     #: Below this trailing mean (rows a day) the volume check is a warning, not critical.
     volume_min_baseline_rows: int = 100
     #: Null rate may rise this much (absolute) above its trailing mean before a warning.

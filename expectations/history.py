@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from statistics import median
 from typing import Any
 
+from customer_platform.volume_rule import without_initial_load
 from expectations.common import GateThresholds
 
 PARTITION_PREFIX = "ingest_date="
@@ -125,10 +125,8 @@ def compute_baseline(
 def _without_initial_load(
     per_day: list[dict[str, Any]], initial_load: date | None, outlier_ratio: float
 ) -> tuple[list[dict[str, Any]], str | None]:
-    if initial_load is None:
-        return per_day, None
-    first = [r for r in per_day if str(r["ingest_date"]) == str(initial_load)]
-    others = [r for r in per_day if str(r["ingest_date"]) != str(initial_load)]
-    if first and others and first[0]["rows"] > outlier_ratio * median(r["rows"] for r in others):
-        return others, str(initial_load)
-    return per_day, None
+    rows = {str(r["ingest_date"]): r["rows"] for r in per_day}
+    kept, excluded = without_initial_load(
+        rows, None if initial_load is None else str(initial_load), outlier_ratio
+    )
+    return [r for r in per_day if str(r["ingest_date"]) in kept], excluded

@@ -25,7 +25,7 @@ from customer_platform.cli_args import iso_date, settings_or_exit
 from customer_platform.config import Settings, get_settings, parse_iso_date
 from customer_platform.reference_data import fx_rates_to
 from customer_platform.restricted_store import restrict_new_files
-from spark_jobs import lakehouse, plausibility, progress, retention
+from spark_jobs import anomalies, lakehouse, plausibility, progress, retention
 from spark_jobs.contracts import QUARANTINE_SCHEMA, SourceContract, bronze_schema, get_contract, get_registry
 from spark_jobs.landing import Drop, discover_drop, number_lines, read_raw_lines
 from spark_jobs.manifest import QuarantineThresholdExceeded, build_manifest, count_groups, file_entries
@@ -42,7 +42,7 @@ def _token(run_id: str) -> str:
 
 
 def _parse_drop(spark: SparkSession, contract: SourceContract, drops: list[Drop]):
-    """Numbered, typed data rows (header lines removed), the cached frame, lines per file, counts."""
+    """Numbered, typed data rows (header lines removed), the cached frame, records per file, counts."""
     files = [f for d in drops for f in d.files]
     layouts = {f.relative: f.layout for f in files if f.size > 0}
     lines = read_raw_lines(spark, files)
@@ -95,7 +95,7 @@ def _run(
     try:
         lakehouse.recover_lake(settings, dict.fromkeys(dirs.values(), present))  # every table, not only ours
         if present:
-            data, parsed, lines_per_file, (counts, reasons) = _parse_drop(
+            data, parsed, lines_per_file, (counts, reasons, empty) = _parse_drop(
                 spark, contract, [d for d in drops if d.exists]
             )
             data = add_lineage(data, run_id, ingested_at)
@@ -115,10 +115,11 @@ def _run(
                         drop,
                         silver_table=contract.silver_table,
                         run_id=run_id,
-                        files=file_entries(drop, lines_per_file, counts, header),
+                        files=file_entries(drop, lines_per_file, counts, header, empty),
                         reasons=reasons.get(drop.ingest_date, {}),
                         max_rate=contract.quarantine_limit(settings.max_quarantine_rate),
                     )
+            anomalies.annotate(manifests, contract.format == "csv", settings.manifests_dir)
             _write_manifests(manifests, started, settings)  # evidence first, even if silver fails below
             progress.log_counts(contract.name, [manifests[d] for d in present])
             publishable = [d for d in present if manifests[d]["status"] == "ok"]

@@ -18,7 +18,9 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import LongType, StringType, StructField, StructType
 
 from spark_jobs.contracts import SourceContract
+from spark_jobs.file_scan import FileScan, scan_file
 from spark_jobs.transforms.parse import FileLayout
+from spark_jobs.transforms.records import join_quoted_lines
 
 JSON_SAMPLE_LINES = 200  # keys seen in this many lines define a JSON file's "header"
 
@@ -37,7 +39,7 @@ _SPLITS_TYPE = "array<struct<_source_file: string, _block_start: bigint, _first_
 
 @dataclass(frozen=True)
 class DropFile:
-    """One landing file of a drop, with its column layout and warnings."""
+    """One landing file of a drop, with its column layout, warnings and byte scan."""
 
     path: Path
     relative: str  # <source>/<date>/<name>: the `_source_file` lineage value
@@ -45,6 +47,7 @@ class DropFile:
     size: int
     layout: FileLayout
     warnings: tuple[str, ...] = ()
+    scan: FileScan = FileScan()
 
 
 @dataclass
@@ -132,14 +135,13 @@ def discover_drop(contract: SourceContract, landing_dir: Path, ingest_date: str)
             drop.warnings.append(f"ignored {relative}: not a {'/'.join(contract.suffixes)} file")
             continue
         size = path.stat().st_size
-        if size == 0:
-            drop.files.append(
-                DropFile(path, relative, ingest_date, 0, FileLayout(), (f"0-byte file {relative}",))
-            )
+        if size == 0:  # named as an `empty_file` anomaly in the manifest
+            drop.files.append(DropFile(path, relative, ingest_date, 0, FileLayout()))
             continue
         reader = _csv_layout if contract.format == "csv" else _json_layout
         layout, warnings = reader(contract, path, relative)
-        drop.files.append(DropFile(path, relative, ingest_date, size, layout, tuple(warnings)))
+        scan = scan_file(path, '"' if contract.format == "csv" else None)
+        drop.files.append(DropFile(path, relative, ingest_date, size, layout, tuple(warnings), scan))
     if not drop.files:
         drop.warnings.append(f"drop folder {contract.name}/{ingest_date}/ has no data files")
     return drop
@@ -150,28 +152,41 @@ def _glob_escaped(path: Path) -> str:
     return re.sub(r"([\\*?\[\]{}])", r"\\\1", str(path))
 
 
-def read_raw_lines(spark: SparkSession, files: list[DropFile]) -> DataFrame:
-    """Every physical line of the non-empty files, with file, date and position ids.
+def _scan_lines(spark: SparkSession, f: DropFile) -> DataFrame:
+    reader = spark.read if f.scan.line_sep is None else spark.read.option("lineSep", f.scan.line_sep)
+    return reader.text(_glob_escaped(f.path)).select(
+        "value",
+        F.lit(f.relative).alias("_source_file"),
+        F.lit(f.ingest_date).alias("ingest_date"),
+        F.col("_metadata.file_block_start").alias("_block_start"),
+    )
 
-    Lines are decoded leniently (bad bytes never fail the read). Each file is its own scan
-    so its lineage values are constants rather than parsed from every row's path;
-    `_block_start` and `_row_id` let `number_lines` recover line numbers within a file.
+
+def read_raw_lines(spark: SparkSession, files: list[DropFile]) -> DataFrame:
+    """Every record of the non-empty files, with file, date and position ids.
+
+    A record is a physical line, except in a CSV file with quoted line breaks, where it is
+    the lines one quoted field spans (`transforms.records`). Lines are decoded leniently
+    (bad bytes never fail the read). Each file is its own scan so its lineage values are
+    constants rather than parsed from every row's path; `_block_start` and `_row_id` let
+    `number_lines` recover line numbers within a file.
     """
-    scans = [
-        spark.read.text(_glob_escaped(f.path)).select(
-            "value",
-            F.lit(f.relative).alias("_source_file"),
-            F.lit(f.ingest_date).alias("ingest_date"),
-            F.col("_metadata.file_block_start").alias("_block_start"),
-        )
-        for f in files
-        if f.size > 0
-    ]
-    if not scans:
+    scans, joined = [], []
+    for f in [f for f in files if f.size > 0]:
+        lines = _scan_lines(spark, f)
+        if f.scan.open_quotes:
+            joined.append(join_quoted_lines(lines, f.scan.line_sep or "\n"))
+        elif f.scan.line_sep == "\n":  # a lone "\r" stays in its line; a "\r\n" ending goes
+            scans.append(lines.withColumn("value", F.regexp_replace("value", "\r\\z", "")))
+        else:
+            scans.append(lines)
+    if scans:
+        # Ids are unique across the union's partitions and increase within each split.
+        lines = reduce(DataFrame.unionAll, scans)
+        joined.insert(0, lines.select("*", F.monotonically_increasing_id().alias("_row_id")))
+    if not joined:
         return spark.createDataFrame([], RAW_LINES_SCHEMA)
-    lines = reduce(DataFrame.unionAll, scans)
-    # Ids are unique across the union's partitions and increase within each split.
-    return lines.select("*", F.monotonically_increasing_id().alias("_row_id"))
+    return reduce(DataFrame.unionByName, joined)
 
 
 def number_lines(lines: DataFrame, *keys: Column) -> tuple[DataFrame, dict[str, int], list[dict]]:

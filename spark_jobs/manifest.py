@@ -6,6 +6,8 @@ from typing import Any
 
 from spark_jobs.landing import Drop
 
+EMPTY_LINE = "empty line"  # the quarantine reason of a blank line (transforms.parse)
+
 
 class QuarantineThresholdExceeded(RuntimeError):
     """A drop quarantined more than `max_quarantine_rate` of its rows; silver was not published.
@@ -43,19 +45,29 @@ def top_reasons(manifest: dict[str, Any], limit: int = 3) -> list[tuple[str, int
 
 
 def file_entries(
-    drop: Drop, lines: dict[str, int], counts: dict[tuple[str, bool], int], header_lines: int
+    drop: Drop,
+    lines: dict[str, int],
+    counts: dict[tuple[str, bool], int],
+    header_lines: int,
+    empty: dict[str, int] | None = None,
 ) -> list[dict[str, Any]]:
-    """Per file: bytes, rows read (physical lines less the header), bronze and quarantined."""
+    """Per file: bytes, content hash, rows read (records less the header), bronze, quarantined.
+
+    A record is one physical line unless a quoted field spans lines (it then counts once).
+    `rows_empty` counts the blank lines among the quarantined rows.
+    """
     entries = []
     for f in drop.files:
-        physical = lines.get(f.relative, 0)
+        records = lines.get(f.relative, 0)
         entries.append(
             {
                 "file": f.relative,
                 "bytes": f.size,
-                "rows_read": max(physical - header_lines, 0),
+                "sha256": f.scan.sha256,
+                "rows_read": max(records - header_lines, 0),
                 "rows_bronze": counts.get((f.relative, False), 0),
                 "rows_quarantined": counts.get((f.relative, True), 0),
+                "rows_empty": (empty or {}).get(f.relative, 0),
             }
         )
     return entries
@@ -99,17 +111,25 @@ def build_manifest(
         "files": files,
         "quarantine_reasons": dict(sorted(reasons.items(), key=lambda kv: -kv[1])),
         "warnings": warnings,
+        "anomalies": [],  # filled by spark_jobs.anomalies.annotate
+        "anomaly_count": 0,
     }
 
 
-def count_groups(groups: list[dict]) -> tuple[dict[tuple[str, bool], int], dict[str, dict[str, int]]]:
-    """Rows per (file, quarantined?) and quarantine reasons (text before the first ':') per date."""
+def count_groups(
+    groups: list[dict],
+) -> tuple[dict[tuple[str, bool], int], dict[str, dict[str, int]], dict[str, int]]:
+    """Rows per (file, quarantined?), quarantine reasons (text before the first ':') per date,
+    and empty lines per file."""
     per_file: dict[tuple[str, bool], int] = {}
     reasons: dict[str, dict[str, int]] = {}
+    empty: dict[str, int] = {}
     for g in groups:
         key = (g["_source_file"], g["quarantined"])
         per_file[key] = per_file.get(key, 0) + g["_lines"]
         if g["quarantined"] and g["_lines"]:
             by_date = reasons.setdefault(g["ingest_date"], {})
             by_date[g["reason"]] = by_date.get(g["reason"], 0) + g["_lines"]
-    return per_file, reasons
+            if g["reason"] == EMPTY_LINE:
+                empty[g["_source_file"]] = empty.get(g["_source_file"], 0) + g["_lines"]
+    return per_file, reasons, empty

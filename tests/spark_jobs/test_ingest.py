@@ -157,7 +157,7 @@ def test_missing_day_and_zero_byte_drop_never_raise(spark, isolated_settings):
     assert "no drop for this date" in missing["warnings"][0]
     assert not (s.bronze_dir / "email_engagement" / f"ingest_date={D1}").exists()
     assert (zero["status"], zero["rows_read"], zero["silver_published"]) == ("ok", 0, True)
-    assert any(w.startswith("0-byte file") for w in zero["warnings"])
+    assert any(w.startswith("empty_file: 0-byte file") for w in zero["warnings"])
     for table_dir in (s.bronze_dir / "email_engagement", s.silver_dir / "email_events"):
         assert (table_dir / f"ingest_date={D2}").is_dir() and read_table(table_dir) == []
     assert manifest(s, "email_engagement", D1)["status"] == "no_drop"

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import math
-
 import great_expectations.expectations as gxe
 from great_expectations.expectations.expectation import Expectation
 
+from customer_platform.volume_rule import volume_bounds as shared_volume_bounds
 from expectations.common import GateThresholds, critical, warning
 from expectations.history import TableBaseline
 
 
 def volume_bounds(mean_rows: float, thresholds: GateThresholds) -> tuple[int, int]:
-    """Allowed row count for today: the ratio band, widened by Poisson noise on small feeds.
-
-    A feed of ~10 rows a day legitimately doubles from one day to the next; the band is
-    never narrower than `volume_noise_sigmas` standard deviations (sqrt of the mean).
-    """
-    noise = thresholds.volume_noise_sigmas * math.sqrt(mean_rows)
-    low = min(mean_rows * thresholds.volume_min_ratio, mean_rows - noise)
-    high = max(mean_rows * thresholds.volume_max_ratio, mean_rows + noise)
-    return max(0, math.ceil(low)), math.floor(high)
+    """Allowed row count for today: the shared volume rule with the gate's thresholds."""
+    return shared_volume_bounds(
+        mean_rows, thresholds.volume_min_ratio, thresholds.volume_max_ratio, thresholds.volume_noise_sigmas
+    )
 
 
 def history_expectations(baseline: TableBaseline, thresholds: GateThresholds) -> list[Expectation]:
