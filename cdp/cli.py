@@ -16,7 +16,7 @@ from cdp.erase_command import add_erase_command
 from cdp.summary import collect_summary, format_summary
 from customer_platform.cli_args import iso_date, logical_date, settings_or_exit
 from customer_platform.config import get_settings
-from customer_platform.restricted_store import restrict_new_files
+from customer_platform.restricted_store import restrict_new_files, seal_if_used_here
 
 
 def _positive_int(value: str) -> int:
@@ -247,7 +247,10 @@ def main(argv: list[str] | None = None) -> int:
     restrict_new_files()  # everything the platform writes holds or derives from personal data
     settings_or_exit("cdp")  # a malformed variable: one line naming it, exit 2
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    finally:
+        seal_if_used_here()  # a command that unsealed the restricted database leaves it sealed
 
 
 if __name__ == "__main__":

@@ -191,6 +191,16 @@ def seal_restricted(
         os.close(fd)
 
 
+def seal_if_used_here(wait_seconds: float = 10) -> dict[str, object] | None:
+    """Seal at the end of a command that unsealed the restricted database (None when it never did).
+
+    A short wait: when another process still uses the copy, that process's run seals it.
+    """
+    if not _USE_LOCKS:
+        return None
+    return seal_restricted(wait_seconds=wait_seconds)
+
+
 def release_dbt_connection_if_loaded() -> None:
     """Close dbt-duckdb's cached in-process connection (it keeps the working copy open)."""
     import sys
