@@ -95,42 +95,31 @@ def decrypt_values(values: Iterable[str | None], key: str) -> list[str | None]:
 
 def register_encrypt_function(con: duckdb.DuckDBPyConnection, key: str) -> None:
     """Register `pii_encrypt(varchar) -> varchar` on a DuckDB connection (vectorised over Arrow)."""
-    _cipher(key)  # a too-short key fails here, with its message, not inside a query
-
-    def pii_encrypt(column: pa.Array) -> pa.Array:
-        return pa.array(encrypt_values(column.to_pylist(), key), type=pa.string())
-
-    try:
-        con.remove_function("pii_encrypt")
-    except (duckdb.InvalidInputException, duckdb.CatalogException):
-        pass
-    con.create_function(
-        "pii_encrypt",
-        pii_encrypt,
-        [duckdb.sqltype("VARCHAR")],
-        duckdb.sqltype("VARCHAR"),
-        type="arrow",
-        null_handling="special",
-        side_effects=True,  # a fresh nonce per call: never folded or cached
-    )
+    # A fresh nonce per call: the function has side effects, so DuckDB never folds or caches it.
+    _register(con, "pii_encrypt", encrypt_values, key, side_effects=True)
 
 
 def register_decrypt_function(con: duckdb.DuckDBPyConnection, key: str) -> None:
     """Register `pii_decrypt(varchar) -> varchar` (for holders of the key: operators, comparisons)."""
-    _cipher(key)
+    _register(con, "pii_decrypt", decrypt_values, key, side_effects=False)
 
-    def pii_decrypt(column: pa.Array) -> pa.Array:
-        return pa.array(decrypt_values(column.to_pylist(), key), type=pa.string())
+
+def _register(con: duckdb.DuckDBPyConnection, name: str, transform, key: str, *, side_effects: bool) -> None:
+    _cipher(key)  # a too-short key fails here, with its message, not inside a query
+
+    def apply(column: pa.Array) -> pa.Array:
+        return pa.array(transform(column.to_pylist(), key), type=pa.string())
 
     try:
-        con.remove_function("pii_decrypt")
+        con.remove_function(name)
     except (duckdb.InvalidInputException, duckdb.CatalogException):
         pass
     con.create_function(
-        "pii_decrypt",
-        pii_decrypt,
+        name,
+        apply,
         [duckdb.sqltype("VARCHAR")],
         duckdb.sqltype("VARCHAR"),
         type="arrow",
         null_handling="special",
+        side_effects=side_effects,
     )
