@@ -24,9 +24,13 @@ def get_spark(app_name: str = "customer-platform"):
     # Workers must run the same interpreter as the driver (the project's virtualenv).
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    builder = SparkSession.builder
+    # Under spark-submit (it hands the driver a gateway) the application already has its name,
+    # `--name ingest_<source>_<date>`: keep it, so the cluster's UI tells the submissions apart.
+    if "PYSPARK_GATEWAY_PORT" not in os.environ:
+        builder = builder.appName(app_name)
     builder = (
-        SparkSession.builder.appName(app_name)
-        .master(settings.spark_master)
+        builder.master(settings.spark_master)
         .config("spark.driver.memory", settings.spark_driver_memory)
         .config("spark.sql.shuffle.partitions", str(settings.spark_shuffle_partitions))
         .config("spark.sql.session.timeZone", "UTC")
