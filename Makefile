@@ -9,7 +9,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export DO_NOT_TRACK := 1
 export SPARK_LOCAL_IP ?= 127.0.0.1
 
-.PHONY: run test test-fast lint up down clean-data env check bench
+.PHONY: run test test-fast test-scaleout lint up down clean-data env check bench
 
 check:
 	@PYTHON=$(PYTHON) scripts/check_prereqs.sh
@@ -26,13 +26,18 @@ env: $(STAMP)
 run: $(STAMP)
 	$(BIN)/cdp run
 
-# The whole suite: every tier (unit, spark, dbt, airflow, e2e); see CONTRIBUTING.md.
+# The whole suite: every tier (unit, spark, dbt, airflow, e2e, browser) but scale-out; see CONTRIBUTING.md.
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
 # The unit tier only: no Spark session, no dbt build, no DAG run (a few minutes).
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m unit
+
+# The scale-out tier: docker-compose.yml's services as processes on this machine (PostgreSQL from the
+# operating system's packages, Spark standalone, MLflow server, Airflow scheduler), one nightly run.
+test-scaleout: $(STAMP)
+	$(BIN)/python -m pytest -m scaleout
 
 SCALE ?= 10000
 bench: $(STAMP)

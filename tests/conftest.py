@@ -162,7 +162,7 @@ def spark():
 # - its module is in TIER_MODULES, or it carries an explicit @pytest.mark.<tier>.
 # `unit` is what is left: no Spark session, no dbt, no DAG. `make test-fast` runs `-m unit`;
 # a unit test that starts an engine anyway fails, naming itself (see `_audit` below).
-TIERS = ("spark", "dbt", "airflow", "e2e", "browser")
+TIERS = ("spark", "dbt", "airflow", "e2e", "browser", "scaleout")
 
 #: Engine entry points: a call to one of these names in a test or fixture body puts the test in
 #: these tiers (found with `ast`, so strings and comments do not count).
@@ -195,6 +195,8 @@ TIER_FIXTURES: dict[str, set[str]] = {
     "airflow": {"dagbag", "day_by_day", "backfilled"},
     "e2e": {"platform_run"},  # `cdp run` in a subprocess (tests/test_end_to_end.py)
     "browser": {"chromium"},  # headless Debian Chromium through Selenium (the `chromium` fixture above)
+    # PostgreSQL, Spark master + worker, MLflow server, Airflow services (tests/scaleout/conftest.py)
+    "scaleout": {"scaleout_stack", "scaleout_night"},
 }
 
 #: Modules whose every test is in a tier (paths relative to the repository).
