@@ -19,7 +19,7 @@ import urllib.parse
 from datetime import date, timedelta
 
 import pytest
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -41,6 +41,26 @@ def _wait_for(driver, condition, seconds: float = 60):
     return WebDriverWait(driver, seconds, poll_frequency=0.5).until(condition)
 
 
+_RESULT_ROWS = "table.ge-index-page-validation-results-table tbody tr[data-href]"
+
+
+def _validation_suites(driver) -> set[str] | None:
+    """The suite names of the index's validation rows (None while they are missing or being redrawn)."""
+    try:
+        rows = driver.find_elements(By.CSS_SELECTOR, _RESULT_ROWS)
+        return {row.find_elements(By.TAG_NAME, "td")[-1].text for row in rows} or None
+    except StaleElementReferenceException:
+        return None
+
+
+def _click_first_result(driver) -> bool:
+    try:
+        driver.find_elements(By.CSS_SELECTOR, _RESULT_ROWS)[0].click()
+        return True
+    except (IndexError, StaleElementReferenceException):
+        return False
+
+
 def test_the_internet_is_unreachable_from_the_test_browser(chromium):
     with pytest.raises(WebDriverException, match="ERR_"):
         chromium.get("https://code.jquery.com/jquery-3.7.1.min.js")
@@ -58,21 +78,17 @@ def test_data_docs_show_the_validation_results_offline(chromium, isolated_settin
 
     fresh_console(chromium)
     chromium.get(index.as_uri())
-    table = _wait_for(
-        chromium, lambda d: d.find_element(By.CSS_SELECTOR, "table.ge-index-page-validation-results-table")
-    )
-    rows = _wait_for(chromium, lambda d: table.find_elements(By.CSS_SELECTOR, "tbody tr[data-href]"))
+    # bootstrap-table redraws the table once it has initialised (its toolbar appears): rows are
+    # read after that, and looked up afresh for the click, so none is a stale reference.
+    _wait_for(chromium, lambda d: d.find_elements(By.CSS_SELECTOR, ".fixed-table-toolbar .search input"))
+    suites = _wait_for(chromium, _validation_suites, seconds=30)
     screenshot(chromium, test_output_dir / "data-docs-index.png")
 
-    suites = {row.find_elements(By.TAG_NAME, "td")[-1].text for row in rows}
     assert suites == set(suite_names("marts")), suites
-    assert chromium.find_elements(By.CSS_SELECTOR, ".fixed-table-toolbar .search input"), (
-        "bootstrap-table ran"
-    )
     assert chromium.execute_script("return document.fonts.check('900 16px \"Font Awesome 6 Free\"')")
     assert not _severe(chromium), _severe(chromium)
 
-    rows[0].click()  # a row opens its validation result page
+    _wait_for(chromium, _click_first_result, seconds=30)  # a row opens its validation result page
     _wait_for(chromium, lambda d: "Expectation Validation Result" in d.find_element(By.TAG_NAME, "body").text)
     screenshot(chromium, test_output_dir / "data-docs-validation.png")
     assert chromium.find_elements(By.CSS_SELECTOR, "i.fas.fa-check-circle, i.fas.fa-times")
