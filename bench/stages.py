@@ -32,8 +32,12 @@ from customer_platform.config import get_settings
 from customer_platform.registry import get_registry
 from customer_platform.warehouse import dbt_target_dir
 
-#: dbt Python models that resolve identities (union-find, then Splink), reported on their own.
-IDENTITY_MODELS = ("int_identity_records_clustered", "int_identity_clusters_linked")
+#: dbt Python models that resolve identities (union-find, the kept Splink model, Splink), reported on their own.
+IDENTITY_MODELS = (
+    "int_identity_records_clustered",
+    "int_identity_match_model",
+    "int_identity_clusters_linked",
+)
 #: Marts counted after each dbt build (rows out of the warehouse stage).
 COUNTED_MARTS = ("customer_identity_map", "dim_customers", "fct_orders", "customer_rfm", "customer_features")
 _STARTED_SESSIONS: list = []

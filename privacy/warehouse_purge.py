@@ -52,12 +52,43 @@ def purge_warehouse_layers(targets: ErasureTargets) -> dict[str, dict[str, int]]
     counts = purge_warehouse(keys, hashes, settings.hash_salt)
     working = working_copy_if_any(settings)
     restricted = purge_warehouse(keys, hashes, settings.hash_salt, working) if working else {}
+    if working:
+        restricted.update(forget_match_model(working))
     counts.update({f"{CATALOG}.{table}": n for table, n in restricted.items()})
     return {
         "warehouse": {t: n for t, n in counts.items() if t not in SEGMENT_TABLES + ACTIVATION_TABLES},
         "segments": {t: n for t, n in counts.items() if t in SEGMENT_TABLES},
         "activation": {t: n for t, n in counts.items() if t in ACTIVATION_TABLES},
     }
+
+
+#: The kept identity match model: its term frequencies count attribute values (names, postcodes).
+MATCH_MODEL = ("intermediate", "int_identity_match_model")
+
+
+def forget_match_model(path: Path) -> dict[str, int]:
+    """Empty the kept identity match model, so the next build trains it without the person.
+
+    Its term-frequency rows hold attribute values, not the person's ids or hashes, so the
+    row purge cannot find them; the next build re-links every profile with the new model.
+    """
+    import duckdb
+
+    release_dbt_connections()
+    con = duckdb.connect(str(path))
+    try:
+        schema, table = MATCH_MODEL
+        present = con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+        if not present:
+            return {}
+        deleted = con.execute(f"delete from {_quote(schema)}.{_quote(table)}").fetchone()[0]
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    return {f"{schema}.{table}": int(deleted)} if deleted else {}
 
 
 def _quote(name: str) -> str:

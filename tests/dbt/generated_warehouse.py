@@ -6,7 +6,8 @@ Spark ingests every day; then two warehouses are built over the same silver:
 - `full`: one `dbt build --full-refresh` at the last day (dbt tests included);
 - `incremental`: `dbt run` for each day in turn, a re-run of the last day, a backfill of the
   first day, then (after re-delivering one silver partition and deleting another) a run of
-  the last day, with a copy of the file after each step.
+  the last day, then the identity models again with every profile re-linked
+  (`identity_full_rebuild`), with a copy of the file after each step.
 
 Each dbt invocation re-parses the project (the logical date is a var), so the steps are few.
 """
@@ -162,5 +163,9 @@ def build_generated_warehouses(root: Path, spark) -> GeneratedWarehouses:
         run_dbt(["run"], dates[-1])
         built.base_model_sql["corrected"] = _compiled_base_model(settings)
         built.snapshots["corrected"] = _snapshot(settings, root / "snapshots" / "corrected.duckdb")
+        # The same date again, every profile re-linked instead of only those changes reach.
+        relink = ["run", "--select", "+customer_identity_map", "--vars", "{identity_full_rebuild: true}"]
+        run_dbt(relink, dates[-1])
+        built.snapshots["relinked"] = _snapshot(settings, root / "snapshots" / "relinked.duckdb")
     reload_settings()
     return built

@@ -1,270 +1,28 @@
-"""Probabilistic links (Splink 5) between deterministic clusters that share no key.
+"""Probabilistic links (Splink 5) between deterministic clusters that share no key, re-resolved incrementally.
 
-Each deterministic cluster with an email or a matching attribute is one profile. Two
-Fellegi-Sunter models score candidate pairs, each in a private in-memory DuckDB:
+Scoring: the email model (customer_platform.identity_matching) and the kept attribute model
+(customer_platform.identity_match_model, model int_identity_match_model). A pair is accepted at
+var('identity_match_probability_threshold'); accepted pairs merge clusters strongest first
+(ties by cluster key) unless both sides already hold records of one customer-record source:
+two CRM contacts are never merged on a guess, not even via a third.
 
-- the email model: profiles sharing the letters-and-digits part of the email's local name
-  (anna.smith12@a.example ~ anna_smith12@b.example), with m / u set by expert judgement
-  (documented rule, see the YAML): email local parts are near-unique, so random sampling
-  never observes an agreeing pair and cannot estimate their u;
-- the attribute model, built from the identifier roles the active sources declare
-  (int_identity_attributes_declared): an attribute is compared when at least two active
-  sources declare it (one source's own records are never merged on a guess, so an attribute
-  of one source alone links nothing). Names (Jaro-Winkler levels), birth date (exact / date
-  distance), postcode, city and street address, with term-frequency adjustments on names,
-  postcode and city; blocking rules are the pairs of compared attributes in BLOCKING_RULES.
-  u is estimated by random sampling (seeded), m by expectation maximisation, the prior from
-  exact name + birth date agreement; with fewer than MIN_PROFILES_TO_TRAIN profiles, and for
-  any level the data never showed, the expert values in ATTRIBUTES are used (documented rule).
-
-A pair is accepted at var('identity_match_probability_threshold'); accepted pairs merge
-clusters strongest first (union-find) unless both sides already hold records of one
-customer-record source: two CRM contacts are never merged on a guess, not even via a third.
+Each build re-resolves only the profiles a night's changes can reach and carries every other
+profile's customer over from the previous build (customer_platform.identity_increment); the
+result equals re-resolving every profile with the same match model. The whole set is
+re-resolved on the first build, when the match model or a matching setting changed, and with
+var `identity_full_rebuild`.
 """
 
 import numpy as np
 import pandas as pd
 
-# A local part held by more profiles than this is generic (info@, sales@): never a candidate.
-MAX_PROFILES_PER_LOCAL_PART = 3
-#: Below this many profiles the attribute model keeps its expert m / u (no training).
-MIN_PROFILES_TO_TRAIN = 200
-#: An attribute is compared when at least this many active sources declare it.
-MIN_SOURCES_PER_ATTRIBUTE = 2
-#: Random-sampling budget for u and its seed (the build is reproducible).
-U_SAMPLE_PAIRS = 2e6
-SEED = 42
-#: Share of true matches that agree exactly on first name, last name and birth date (prior).
-EXACT_RULE_RECALL = 0.8
-#: Floors of estimated m and u: every level keeps some true matches (data entry errors) and
-#: some random pairs (Splink's own value for a level never observed).
-M_FLOOR, U_FLOOR = 0.01, 1e-6
-#: attribute -> (comparison, Jaro-Winkler thresholds, tf, expert m, expert u); levels exact..else.
-ATTRIBUTES = {
-    "first_name": ("jw", [0.92, 0.8], True, [0.85, 0.08, 0.04, 0.03], [0.02, 0.01, 0.05, 0.92]),
-    "last_name": ("jw", [0.92, 0.8], True, [0.85, 0.08, 0.04, 0.03], [0.01, 0.005, 0.03, 0.955]),
-    "birth_date": ("date", None, False, [0.88, 0.04, 0.02, 0.03, 0.03], [1e-4, 2e-3, 3e-3, 0.05, 0.945]),
-    "postcode": ("exact", None, True, [0.88, 0.12], [5e-4, 0.9995]),
-    "city": ("exact", None, True, [0.9, 0.1], [0.05, 0.95]),
-    "street_address": ("jw", [0.9], False, [0.8, 0.1, 0.1], [5e-4, 1e-3, 0.9985]),
-}
-BLOCKING_RULES = [
-    ("last_name", "birth_date"),
-    ("first_name", "birth_date"),
-    ("first_name", "postcode"),
-    ("last_name", "postcode"),
-    ("birth_date", "postcode"),
-    ("first_name", "last_name", "city"),
-]
-#: EM sessions: each estimates m of the comparisons outside its blocking columns.
-TRAINING_RULES = [("birth_date",), ("first_name", "last_name")]
-EMPTY = pd.DataFrame({"left": [], "right": [], "match_probability": []})
+from customer_platform.identity_increment import STATE_COLUMNS, read_previous, resolve
+from customer_platform.identity_match_model import MatchModel
 
 
-def email_model_settings(prior: float):
-    """Expert-set email model (levels: null, exact, fuzzy..., else)."""
-    import splink.comparison_library as cl
-    from splink import SettingsCreator, block_on
-
-    return SettingsCreator(
-        link_type="dedupe_only",
-        unique_id_column_name="deterministic_cluster_id",
-        probability_two_random_records_match=prior,
-        blocking_rules_to_generate_predictions=[block_on("email_local")],
-        comparisons=[
-            cl.JaroWinklerAtThresholds("email_local", [0.95]).configure(
-                m_probabilities=[0.85, 0.10, 0.05], u_probabilities=[1e-6, 1e-3, 0.999]
-            ),
-            cl.ExactMatch("email_domain").configure(m_probabilities=[0.3, 0.7], u_probabilities=[0.15, 0.85]),
-            cl.ExactMatch("first_name").configure(m_probabilities=[0.9, 0.1], u_probabilities=[0.01, 0.99]),
-            cl.ExactMatch("last_name").configure(m_probabilities=[0.9, 0.1], u_probabilities=[0.005, 0.995]),
-            cl.ExactMatch("birth_date").configure(
-                m_probabilities=[0.95, 0.05], u_probabilities=[1e-4, 0.9999]
-            ),
-        ],
-        retain_intermediate_calculation_columns=False,
-        retain_matching_columns=False,
-    )
-
-
-def _predict(linker, threshold: float) -> pd.DataFrame:
-    pairs = linker.inference.predict(threshold_match_probability=threshold).as_pandas_dataframe()
-    if pairs.empty:
-        return EMPTY
-    return pd.DataFrame(
-        {
-            "left": pairs["deterministic_cluster_id_l"].to_numpy(dtype=np.int64),
-            "right": pairs["deterministic_cluster_id_r"].to_numpy(dtype=np.int64),
-            "match_probability": pairs["match_probability"].to_numpy(dtype=float),
-        }
-    )
-
-
-def score_email_pairs(profiles: pd.DataFrame, prior: float, threshold: float) -> pd.DataFrame:
-    """Pairs (left, right, match_probability) of the email model at or above the threshold."""
-    from splink import Linker
-    from splink.backends.duckdb import DuckDBAPI
-
-    counts = profiles.groupby("email_local")["email_local"].transform("size")
-    candidates = profiles[
-        profiles["email_local"].notna() & (counts > 1) & (counts <= MAX_PROFILES_PER_LOCAL_PART)
-    ]
-    if len(candidates) < 2:
-        return EMPTY
-    columns = [
-        "deterministic_cluster_id",
-        "email_local",
-        "email_domain",
-        "first_name",
-        "last_name",
-        "birth_date",
-    ]
-    db_api = DuckDBAPI()  # a private in-memory database: Splink's work tables stay out of the warehouse
-    return _predict(Linker(db_api.register(candidates[columns]), email_model_settings(prior)), threshold)
-
-
-def compared_attributes(declared: pd.DataFrame) -> list[str]:
-    """Attributes of the attribute model: declared by enough active sources, in ATTRIBUTES order."""
-    counts = dict(zip(declared["identifier_type"], declared["source_count"].astype(int), strict=True))
-    return [a for a in ATTRIBUTES if counts.get(a, 0) >= MIN_SOURCES_PER_ATTRIBUTE]
-
-
-def _comparison(attribute: str, expert: bool):
-    import splink.comparison_library as cl
-
-    kind, thresholds, tf, m, u = ATTRIBUTES[attribute]
-    if kind == "jw":
-        comparison = cl.JaroWinklerAtThresholds(attribute, thresholds)
-    elif kind == "date":
-        comparison = cl.AbsoluteDateDifferenceAtThresholds(
-            attribute, input_is_string=False, metrics=["day", "month", "year"], thresholds=[1, 1, 1]
-        )
-    else:
-        comparison = cl.ExactMatch(attribute)
-    options = {"term_frequency_adjustments": tf}
-    if expert:
-        options.update(m_probabilities=m, u_probabilities=u)
-    return comparison.configure(**options)
-
-
-def attribute_model_settings(attributes: list[str], prior: float, expert: bool):
-    """The attribute model over the compared attributes (expert m / u, or left for training)."""
-    from splink import SettingsCreator, block_on
-
-    rules = [rule for rule in BLOCKING_RULES if set(rule) <= set(attributes)]
-    return SettingsCreator(
-        link_type="dedupe_only",
-        unique_id_column_name="deterministic_cluster_id",
-        probability_two_random_records_match=prior,
-        blocking_rules_to_generate_predictions=[block_on(*rule) for rule in rules],
-        comparisons=[_comparison(a, expert) for a in attributes],
-        retain_intermediate_calculation_columns=False,
-        retain_matching_columns=False,
-    )
-
-
-def _fill_untrained(model: dict, attributes: list[str]) -> dict:
-    """Expert m / u for every level the training left without an estimate; m and u floored.
-
-    A small training set can see no true match in a level (m = 0) or no random pair in it
-    (u = 0); either would make one field's agreement or disagreement decide a pair alone.
-    """
-    for attribute, comparison in zip(attributes, model["comparisons"], strict=True):
-        levels = [level for level in comparison["comparison_levels"] if not level.get("is_null_level")]
-        _, _, _, m, u = ATTRIBUTES[attribute]
-        for level, m_expert, u_expert in zip(levels, m, u, strict=True):
-            for key, expert_value, floor in (
-                ("m_probability", m_expert, M_FLOOR),
-                ("u_probability", u_expert, U_FLOOR),
-            ):
-                value = level.get(key)
-                level[key] = max(float(value), floor) if isinstance(value, int | float) else expert_value
-    return model
-
-
-def trained_attribute_model(profiles: pd.DataFrame, attributes: list[str], prior: float) -> dict:
-    """Splink settings with u from random sampling, m from EM and the prior from exact agreement."""
-    from splink import Linker, block_on
-    from splink.backends.duckdb import DuckDBAPI
-
-    linker = Linker(DuckDBAPI().register(profiles), attribute_model_settings(attributes, prior, expert=False))
-    exact = [a for a in ("first_name", "last_name", "birth_date") if a in attributes]
-    if len(exact) >= 2:
-        linker.training.estimate_probability_two_random_records_match(
-            [block_on(*exact)], recall=EXACT_RULE_RECALL
-        )
-    linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=SEED)
-    for rule in TRAINING_RULES:
-        if set(rule) <= set(attributes) and len(attributes) > len(rule):
-            try:
-                linker.training.estimate_parameters_using_expectation_maximisation(block_on(*rule))
-            except ValueError:
-                # EM over a block of almost only matches can drive a level's m to 0, which
-                # Splink refuses; the comparisons of that session keep the other estimates
-                # or the expert values (documented rule).
-                continue
-    return _fill_untrained(linker.misc.save_model_to_json(), attributes)
-
-
-def score_attribute_pairs(
-    profiles: pd.DataFrame, attributes: list[str], prior: float, threshold: float
-) -> pd.DataFrame:
-    """Pairs (left, right, match_probability) of the attribute model at or above the threshold."""
-    from splink import Linker
-    from splink.backends.duckdb import DuckDBAPI
-
-    if not any(set(rule) <= set(attributes) for rule in BLOCKING_RULES):
-        return EMPTY
-    candidates = profiles[profiles[attributes].notna().sum(axis=1) >= 2][
-        ["deterministic_cluster_id", *attributes]
-    ]
-    if len(candidates) < 2:
-        return EMPTY
-    if len(candidates) >= MIN_PROFILES_TO_TRAIN:
-        settings = trained_attribute_model(candidates, attributes, prior)
-    else:
-        settings = attribute_model_settings(attributes, prior, expert=True)
-    return _predict(Linker(DuckDBAPI().register(candidates), settings), threshold)
-
-
-def merge_guarded(
-    cluster_ids: np.ndarray, pairs: pd.DataFrame, sources: dict
-) -> tuple[np.ndarray, pd.Series]:
-    """Union-find over pairs, strongest first; never joins two holders of one customer-record source.
-
-    Returns each cluster's final label (the smallest cluster id of its group) and the best
-    probability of the links that were accepted (a pair refused by the guard counts for nothing).
-    """
-    parent: dict[int, int] = {}
-    held: dict[int, set] = {}
-
-    def root(c: int) -> int:
-        while parent.get(c, c) != c:
-            parent[c] = parent.get(parent[c], parent[c])
-            c = parent[c]
-        return c
-
-    best: dict[int, float] = {}
-    ordered = pairs.sort_values(["match_probability", "left", "right"], ascending=[False, True, True])
-    for left, right, probability in ordered.itertuples(index=False):
-        left, right = int(left), int(right)
-        a, b = root(left), root(right)
-        if a != b:
-            held_a = held.get(a, set(sources.get(a, ())))
-            held_b = held.get(b, set(sources.get(b, ())))
-            if held_a & held_b:
-                continue
-            keep, gone = min(a, b), max(a, b)
-            parent[gone] = keep
-            held[keep] = held_a | held_b
-            held.pop(gone, None)
-        for c in (left, right):
-            best[c] = max(best.get(c, 0.0), float(probability))
-    labels = cluster_ids.astype(np.int64).copy()
-    position = {int(c): i for i, c in enumerate(cluster_ids.tolist())} if parent else {}
-    for c in parent:
-        labels[position[c]] = root(c)
-    return labels, pd.Series(best, dtype=float)
+def _truthy(value) -> bool:
+    # Configs rendered from vars arrive as strings.
+    return str(value).strip().lower() in {"true", "1", "yes"}
 
 
 def model(dbt, session):
@@ -272,29 +30,41 @@ def model(dbt, session):
     clusters = dbt.ref("int_identity_records_clustered").project("deterministic_cluster_id").distinct()
     cluster_ids = np.sort(np.asarray(clusters.fetchnumpy()["deterministic_cluster_id"], dtype=np.int64))
     profiles = dbt.ref("int_identity_clusters_profiled").df()
-    declared = dbt.ref("int_identity_attributes_declared").df()
+    match = MatchModel.from_frame(dbt.ref("int_identity_match_model").df())
+    enabled = _truthy(dbt.config.get("probabilistic_enabled"))
+    prior, threshold = float(dbt.config.get("prior")), float(dbt.config.get("threshold"))
+    resolution_key = f"{match.model_id if match else '-'}|{enabled}|{prior!r}|{threshold!r}"
 
-    pairs = EMPTY
-    # Configs rendered from vars arrive as strings.
-    if str(dbt.config.get("probabilistic_enabled")).strip().lower() in {"true", "1", "yes"}:
-        prior, threshold = float(dbt.config.get("prior")), float(dbt.config.get("threshold"))
-        attributes = compared_attributes(declared)
-        found = [score_email_pairs(profiles, prior, threshold)]
-        if attributes:
-            found.append(score_attribute_pairs(profiles, attributes, prior, threshold))
-        found = [f for f in found if len(f)]
-        pairs = pd.concat(found, ignore_index=True) if found else EMPTY
+    previous = None
+    if not _truthy(dbt.config.get("full_rebuild")):
+        previous = read_previous(session, dbt.this, (*STATE_COLUMNS, "resolution_key"))
+        if previous is not None:
+            previous = previous.dropna(subset=["cluster_key"])
+            if (previous["resolution_key"] != resolution_key).any():
+                previous = None  # another model or setting: every pair may score differently
+            else:
+                previous = previous[list(STATE_COLUMNS)]
+    state = resolve(profiles, previous, match, enabled, prior, threshold)
+    if not set(state["group_key"]) <= set(profiles["cluster_key"]):
+        state = resolve(profiles, None, match, enabled, prior, threshold)  # never carry a stale group
 
-    sources = dict(
-        zip(
-            profiles["deterministic_cluster_id"].astype(int), profiles["customer_record_sources"], strict=True
-        )
+    # Customers as deterministic cluster ids of this build: a group is named by its key's cluster.
+    state = profiles[["cluster_key", "deterministic_cluster_id"]].merge(state, on="cluster_key")
+    by_key = dict(zip(state["cluster_key"], state["deterministic_cluster_id"], strict=True))
+    state["cluster_id"] = state["group_key"].map(by_key).astype(np.int64)
+    frame = pd.DataFrame({"deterministic_cluster_id": cluster_ids}).merge(
+        state, on="deterministic_cluster_id", how="left"
     )
-    labels, best = merge_guarded(cluster_ids, pairs, sources)
-    return pd.DataFrame(
-        {
-            "deterministic_cluster_id": cluster_ids,
-            "cluster_id": labels,
-            "match_probability": best.reindex(cluster_ids).to_numpy(dtype=float),
-        }
-    )
+    frame["cluster_id"] = frame["cluster_id"].fillna(frame["deterministic_cluster_id"]).astype(np.int64)
+    frame["resolved_in_build"] = frame["resolved_in_build"].fillna(False).astype(bool)
+    frame["resolution_key"] = resolution_key
+    return frame[
+        [
+            "deterministic_cluster_id",
+            "cluster_id",
+            "match_probability",
+            *[c for c in STATE_COLUMNS if c != "match_probability"],
+            "resolved_in_build",
+            "resolution_key",
+        ]
+    ]

@@ -4,7 +4,9 @@
 -- values (a family mailbox) are blanked so they cannot link anything here either; the
 -- email's local part is reduced to letters and digits (anna.smith12 and anna_smith12 compare
 -- equal); names, city and street are lower-cased, postcodes lose their spaces. The customer
--- record sources of a cluster feed the over-merge guard of the linking step.
+-- record sources of a cluster feed the over-merge guard of the linking step. A cluster is known
+-- across nights by its cluster_key (its smallest record key); profile_hash is what the linking
+-- step sees of it, so a night re-links only the profiles that changed (identity_increment).
 with
 
 identity_records as (
@@ -44,6 +46,7 @@ profiles as (
 
     select
         deterministic_cluster_id,
+        min(record_key) as cluster_key,
         coalesce(
             array_agg(distinct source order by source) filter (where entity = 'customer_record'),
             cast([] as varchar[])
@@ -67,10 +70,11 @@ profiles as (
 
 ),
 
-final as (
+profiled as (
 
     select
         deterministic_cluster_id,
+        cluster_key,
         customer_record_sources,
         email,
         nullif(regexp_replace(split_part(email, '@', 1), '[^a-z0-9]', '', 'g'), '') as email_local,
@@ -89,6 +93,17 @@ final as (
         or birth_date is not null
         or postcode is not null
         or street_address is not null
+
+),
+
+final as (
+
+    select
+        *,
+        md5(cast(row(
+            customer_record_sources, email, first_name, last_name, birth_date, postcode, city, street_address
+        ) as varchar)) as profile_hash
+    from profiled
 
 )
 

@@ -1,6 +1,12 @@
 -- Each record's unified customer (deterministic clusters joined by accepted Splink links).
 -- The id is derived from the cluster's anchor, its earliest-seen record (ties broken by
 -- source and record id), so a person keeps their id when new records join the cluster.
+-- Each record also keeps its id before this logical date's build (from this model's previous
+-- build, which dbt swaps out only after this one is written), the input of the id-changes
+-- history (marts.customer_id_changes): a re-run of a date compares with the same build as
+-- its first run did.
+{%- set previous = adapter.get_relation(this.database, this.schema, this.identifier) if execute else none %}
+{%- set previous_columns = adapter.get_columns_in_relation(previous) | map(attribute='name') | list if previous is not none else [] %}
 with
 
 identity_records as (
@@ -75,10 +81,30 @@ classified as (
 
 ),
 
+previous_build as (
+
+    {% if 'assigned_on' in previous_columns %}
+    select
+        record_key,
+        case when assigned_on = {{ logical_date() }} then previous_unified_customer_id
+            else unified_customer_id end as previous_unified_customer_id,
+        case when assigned_on = {{ logical_date() }} then previous_assigned_on
+            else assigned_on end as previous_assigned_on
+    from {{ this }}
+    {% else %}
+    select
+        cast(null as varchar) as record_key,
+        cast(null as varchar) as previous_unified_customer_id,
+        cast(null as date) as previous_assigned_on
+    where false
+    {% endif %}
+
+),
+
 final as (
 
     select
-        record_key,
+        classified.record_key,
         source,
         source_record_id,
         unified_customer_id,
@@ -91,8 +117,13 @@ final as (
             when is_probabilistic then coalesce(probabilistic_match_probability, 1.0)
             else 1.0
         end as match_probability,
-        cluster_size
+        cluster_size,
+        {{ logical_date() }} as assigned_on,
+        previous_build.previous_unified_customer_id,
+        previous_build.previous_assigned_on
     from classified
+    left join previous_build
+        on classified.record_key = previous_build.record_key
 
 )
 
