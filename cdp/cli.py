@@ -13,6 +13,7 @@ from cdp.activation_commands import add_activation_commands
 from cdp.airflow_ui import add_ui_command
 from cdp.dashboard_command import add_dashboard_command
 from cdp.erase_command import add_erase_command
+from cdp.identity_command import add_identity_command
 from cdp.summary import collect_summary, format_summary
 from customer_platform.cli_args import iso_date, logical_date, settings_or_exit
 from customer_platform.config import get_settings
@@ -204,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.set_defaults(func=cmd_predict)
 
     add_erase_command(sub)
+    add_identity_command(sub, settings.default_logical_date, logical_date)
 
     onboard = sub.add_parser("onboard", help="draft a contract from a sample export, validate and dry-run it")
     onboard.add_argument("path", help="a sample file (CSV) or a folder of one drop")
