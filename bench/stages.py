@@ -135,6 +135,9 @@ def _gate_detail(stage: Stage, result: dict[str, Any], rows_in: int | None) -> N
         "warnings": len(result.get("warnings") or []),
         "success": result.get("success"),
     }
+    if result.get("rows"):  # the marts gate: rows of each suite's table and how many GX validated
+        stage.detail["table_rows"] = sum(int(c["rows"]) for c in result["rows"].values())
+        stage.detail["validated_rows"] = sum(int(c["validated"]) for c in result["rows"].values())
 
 
 def _measure_stage(

@@ -55,6 +55,8 @@ class GateThresholds:
     null_rate_tolerance: float = 0.10
     #: A mean may move this share of its trailing mean (either way) before a warning.
     mean_tolerance: float = 0.5
+    #: A mart (a marts suite's frame) may not shrink below this share of its last validated rows.
+    min_rows_ratio: float = 0.5
 
     def validate(self) -> None:
         """Raise ValueError naming the threshold that is out of range."""
@@ -66,6 +68,8 @@ class GateThresholds:
             raise ValueError("min_history_days must be within 1..history_days")
         if not 0.0 <= self.volume_min_ratio < 1.0 < self.volume_max_ratio:
             raise ValueError("volume ratios must satisfy 0 <= min < 1 < max")
+        if not 0.0 <= self.min_rows_ratio <= 1.0:
+            raise ValueError(f"min_rows_ratio must be within [0, 1], got {self.min_rows_ratio}")
 
 
 def parse_logical_date(logical_date: str | date) -> date:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,12 +39,17 @@ INDEX_RESULTS_LIMIT = 300
 
 @dataclass
 class ValidationTarget:
-    """One suite and the dataframe it validates (`engine` is "spark" or "pandas")."""
+    """One suite and the dataframe it validates (`engine` is "spark" or "pandas").
+
+    adjust: rewrites the validation result in place before it is stored again and read (the
+    incremental marts gate reports a touched-rows validation over the whole table).
+    """
 
     suite: gx.ExpectationSuite
     frame: Any
     engine: str
     asset_name: str
+    adjust: Callable[[Any], None] | None = None
 
     @property
     def suite_name(self) -> str:

@@ -64,6 +64,8 @@ class GateResult:
     partial: bool = False
     results_path: Path | None = None
     data_docs_index: Path | None = None
+    #: Marts gate: per suite, the rows of its table, how many GX validated, and the mode.
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def critical_failures(self) -> list[ExpectationOutcome]:
@@ -98,6 +100,7 @@ class GateResult:
             "critical_failures": [o.describe() for o in self.critical_failures],
             "warnings": [o.describe() for o in self.warnings],
             "notes": list(self.notes),
+            "rows": {suite: dict(counts) for suite, counts in self.rows.items()},
             "results_path": str(self.results_path) if self.results_path else None,
             "data_docs_index": str(self.data_docs_index) if self.data_docs_index else None,
         }

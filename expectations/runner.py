@@ -1,7 +1,9 @@
 """Run a data-quality gate for one logical date: validate, keep the results, raise on critical failure.
 
-    python -m expectations.runner --gate silver --date 2026-06-30 [--run-id X]
+    python -m expectations.runner --gate silver --date 2026-06-30 [--run-id X] [--full]
 
+`--full` makes the marts gate validate every row (by default it validates the rows changed
+since its last passing run, and whole-table checks in SQL: `expectations.marts_increment`);
 exits 1 with the failure message when a critical expectation fails.
 """
 
@@ -18,7 +20,7 @@ from customer_platform.cli_args import iso_date, settings_or_exit
 from customer_platform.config import Settings, get_settings
 from customer_platform.registry import get_registry
 from expectations.common import CRITICAL, GateThresholds, parse_logical_date
-from expectations.redaction import personal_columns, redact_stored_result
+from expectations.redaction import personal_columns, redact_results, redact_stored_result
 from expectations.results import (
     DataQualityGateFailed,
     ExpectationOutcome,
@@ -38,6 +40,7 @@ def run_gate(
     thresholds: GateThresholds | None = None,
     only_suites: Collection[str] | None = None,
     settings: Settings | None = None,
+    full: bool = False,
 ) -> GateResult:
     """Validate the gate's data for `logical_date`; return the result or raise `DataQualityGateFailed`.
 
@@ -45,6 +48,8 @@ def run_gate(
     tables, read-only DuckDB). Results are written to `<dq_dir>/results/<gate>/<date>/<run_id>.json`
     and `marts.dq_results`, and Data Docs are updated, before any failure is raised.
     only_suites: restrict the run to these suite names (tests, targeted re-checks).
+    full: marts gate only: validate every row through GX, not only the rows changed since the
+    last passing run. The state of what was validated advances only when the gate passes.
     """
     if gate not in GATES:
         raise ValueError(f"gate must be one of {', '.join(map(repr, GATES))}, got {gate!r}")
@@ -57,7 +62,7 @@ def run_gate(
     if only_suites is not None:
         only_suites = _checked_suites(gate, only_suites, settings)
 
-    collected = _collect(gate, settings, day, thresholds, only_suites)
+    collected = _collect(gate, settings, day, thresholds, only_suites, full, str(run_id))
     outcomes: list[ExpectationOutcome] = list(collected.outcomes)
     suites = _ordered_suites(gate, only_suites, settings)
     try:
@@ -77,11 +82,22 @@ def run_gate(
         notes=collected.notes,
         partial=only_suites is not None,
         data_docs_index=docs_index,
+        rows=collected.rows,
     )
     from expectations.dq_store import write_dq_results, write_results_json
 
-    result.results_path = write_results_json(settings, result)
-    write_dq_results(settings, result)
+    kept = False
+    try:
+        result.results_path = write_results_json(settings, result)
+        write_dq_results(settings, result)
+        if result.success:
+            for pending in collected.pending:
+                pending.commit()
+            kept = True
+    finally:
+        if not kept:
+            for pending in collected.pending:
+                pending.discard()
     for outcome in result.warnings:
         log.warning("%s gate warning: %s", gate, outcome.describe())
     if not result.success:
@@ -89,7 +105,7 @@ def run_gate(
     return result
 
 
-def _collect(gate, settings, day, thresholds, only_suites):
+def _collect(gate, settings, day, thresholds, only_suites, full, run_id):
     if gate == "silver":
         from customer_platform.spark import get_spark
         from expectations.silver_gate import collect_silver
@@ -97,7 +113,7 @@ def _collect(gate, settings, day, thresholds, only_suites):
         return collect_silver(get_spark("dq-silver-gate"), settings, day, thresholds, only_suites)
     from expectations.marts_gate import collect_marts
 
-    return collect_marts(settings, day, thresholds, only_suites)
+    return collect_marts(settings, day, thresholds, only_suites, full=full, run_id=run_id)
 
 
 def _suite_names(gate: str, settings: Settings) -> list[str]:
@@ -133,7 +149,12 @@ def _validate_all(gate, logical_date, run_id, settings, targets, outcomes, notes
         for target in targets:
             try:
                 identifier, validation = gx_context.validate_target(context, target, gx_run_id)
-                redact_stored_result(context, identifier, validation, personal)
+                if target.adjust is not None:  # reported over the whole table, then stored again
+                    target.adjust(validation)
+                    redact_results(validation.results, personal)
+                    context.validation_results_store.set(identifier, validation)
+                else:
+                    redact_stored_result(context, identifier, validation, personal)
             except Exception as exc:  # a broken validation must fail the gate, not pass it
                 log.exception("validation of %s failed", target.suite_name)
                 outcomes.append(
@@ -165,11 +186,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--gate", required=True, choices=GATES)
     parser.add_argument("--date", type=iso_date, required=True, help="logical date, YYYY-MM-DD")
     parser.add_argument("--run-id", default=None, help="pipeline run id (default: manual__<date>)")
+    parser.add_argument(
+        "--full", action="store_true", help="marts gate: validate every row, not only the changed ones"
+    )
     settings_or_exit(parser.prog)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        result = run_gate(args.gate, args.date, args.run_id or f"manual__{args.date}")
+        result = run_gate(args.gate, args.date, args.run_id or f"manual__{args.date}", full=args.full)
     except DataQualityGateFailed as failure:
         print(str(failure), file=sys.stderr)
         return 1

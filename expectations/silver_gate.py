@@ -39,11 +39,17 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Collected:
-    """Targets to validate plus what the gate found on its own (outcomes and notes)."""
+    """Targets to validate plus what the gate found on its own (outcomes and notes).
+
+    pending: state kept only when the whole gate passes (objects with `commit()` and `discard()`).
+    rows: per suite, the rows of the table and how many of them GX validated (marts gate).
+    """
 
     targets: list[ValidationTarget] = field(default_factory=list)
     outcomes: list[ExpectationOutcome] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    pending: list[Any] = field(default_factory=list)
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def collect_silver(

@@ -18,6 +18,9 @@ ASSET_NAME = "customer_features"
 TABLES = ("customer_features",)
 OPTIONAL = False
 QUERY = "select * replace (cast(logical_date as varchar) as logical_date) from marts.customer_features"
+#: One row per customer; row-level checks of columns that move with the date run in SQL on the whole table.
+KEY = "unified_customer_id"
+MOVING_COLUMNS = ("logical_date", "recency_days", "tenure_days", "days_since_last_engagement")
 #: Contract columns (docs/contracts.md); the table may carry more, which must be non-null too.
 COLUMNS = CUSTOMER_FEATURES_CONTRACT
 UNIT_INTERVAL = (

@@ -22,6 +22,8 @@ SUITE_NAME = "marts.customer_identity_map"
 ASSET_NAME = "identity_clusters"
 TABLES = ("customer_identity_map",)
 OPTIONAL = False
+#: One row per customer (the incremental gate compares rows by it).
+KEY = "unified_customer_id"
 #: Entities whose records are transactions, not identities: a loyal customer has hundreds.
 TRANSACTION_ENTITIES = ("order", "order_line", "payment")
 #: One row per unified customer: how many source records, and how many identities, it merges.

@@ -19,6 +19,9 @@ QUERY = (
     "select unified_customer_id, lifetime_orders, lifecycle_stage, cast(logical_date as varchar) as logical_date "
     "from marts.customer_lifecycle"
 )
+#: One row per customer; the logical date moves every night, so its check runs in SQL.
+KEY = "unified_customer_id"
+MOVING_COLUMNS = ("logical_date",)
 #: The stages of the dbt model (macros/lifecycle.sql), in rank order.
 STAGES = ("anonymous", "prospect", "new", "active", "at_risk", "lapsed")
 

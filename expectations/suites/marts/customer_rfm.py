@@ -16,6 +16,9 @@ ASSET_NAME = "customer_rfm"
 TABLES = ("customer_rfm",)
 OPTIONAL = False
 QUERY = "select * replace (cast(logical_date as varchar) as logical_date) from marts.customer_rfm"
+#: One row per customer; row-level checks of columns that move with the date run in SQL on the whole table.
+KEY = "unified_customer_id"
+MOVING_COLUMNS = ("logical_date", "recency_days")
 COLUMNS = (
     "unified_customer_id",
     "recency_days",

@@ -20,6 +20,8 @@ SUITE_NAME = "marts.customer_segments"
 ASSET_NAME = "customer_segments_coverage"
 TABLES = ("customer_segments", "customer_lifecycle")
 OPTIONAL = True
+#: One row per customer (the incremental gate compares rows by it).
+KEY = "unified_customer_id"
 QUERY = """
 select
     customers.unified_customer_id,

@@ -43,6 +43,9 @@ left join (select distinct unified_customer_id from marts.dim_customers) as cust
     on orders.unified_customer_id = customers.unified_customer_id
 """
 #: Entities whose rows make orders.
+#: One row per order; the future cut-off of `ordered_at` moves with the date, so it is checked in SQL.
+KEY = "order_id"
+MOVING_COLUMNS = ("ordered_at",)
 ORDER_ENTITIES = ("order", "order_line")
 
 
