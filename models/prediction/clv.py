@@ -20,7 +20,10 @@ Two candidates share one fit and differ in what tells them whether a customer is
   with BG/NBD the two candidates coincide. A single BG/NBD population cannot tell a lapsed
   customer from a slow one when the population mixes fast and slow buyers; the classifier,
   trained on earlier dates' outcomes, can.
-The candidate with the lower holdout spend MAE is registered; both are logged.
+- `btyd_peer_groups`: the churn-evidence model fitted per peer group (`models.prediction.peer_groups`,
+  latent classes of spend per purchase day): each customer's rates and mean spend are shrunk
+  toward people like them instead of toward one population mixing premium and small baskets.
+The candidate with the lowest holdout spend MAE is registered; all are logged.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from models.prediction.churn import InsufficientHistoryError
+from models.prediction.peer_groups import find_peer_groups, peer_group_of
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +51,9 @@ OUTPUTS: tuple[str, ...] = ("p_alive", "expected_orders_90d", "expected_spend_pe
 CHURN_INPUT = "churn_probability"
 PLAIN = "btyd"
 CHURN_EVIDENCE = "btyd_churn_evidence"
-VALUE_CANDIDATES: tuple[str, ...] = (PLAIN, CHURN_EVIDENCE)
+PEER_GROUPS = "btyd_peer_groups"
+VALUE_CANDIDATES: tuple[str, ...] = (PLAIN, CHURN_EVIDENCE, PEER_GROUPS)
+_WITH_CHURN = (CHURN_EVIDENCE, PEER_GROUPS)
 
 
 def _library():
@@ -84,49 +90,71 @@ def _map_parameters(model) -> dict[str, float]:
 class ValueParameters:
     """MAP parameters of the BG/NBD and Gamma-Gamma models, and the candidate that uses them.
 
-    evidence_horizon_days: the churn horizon H of the `btyd_churn_evidence` candidate (0 for `btyd`).
+    evidence_horizon_days: the churn horizon H of the candidates using the churn model (0 for `btyd`);
+    peer_groups: per group, its mixture component and its own `purchases` and `spend` parameters.
     """
 
     purchases: dict[str, float]
     spend: dict[str, float]
     candidate: str = PLAIN
     evidence_horizon_days: int = 0
+    peer_groups: tuple[dict, ...] = ()
 
     def __post_init__(self) -> None:
         if self.candidate not in VALUE_CANDIDATES:
             raise ValueError(
                 f"unknown value candidate {self.candidate!r}; known: {', '.join(VALUE_CANDIDATES)}"
             )
-        if self.candidate == CHURN_EVIDENCE and self.evidence_horizon_days <= 0:
-            raise ValueError(f"{CHURN_EVIDENCE} needs evidence_horizon_days > 0")
+        if self.candidate in _WITH_CHURN and self.evidence_horizon_days <= 0:
+            raise ValueError(f"{self.candidate} needs evidence_horizon_days > 0")
+        if self.candidate == PEER_GROUPS and not self.peer_groups:
+            raise ValueError(f"{PEER_GROUPS} needs peer_groups")
 
     @property
     def uses_churn(self) -> bool:
         """Whether predictions need the churn model's probability (`CHURN_INPUT`)."""
-        return self.candidate == CHURN_EVIDENCE
+        return self.candidate in _WITH_CHURN
 
     def as_candidate(self, candidate: str, horizon_days: int) -> ValueParameters:
         """The same fit as another candidate."""
-        return ValueParameters(
-            self.purchases, self.spend, candidate, horizon_days if candidate == CHURN_EVIDENCE else 0
-        )
+        horizon = horizon_days if candidate in _WITH_CHURN else 0
+        return ValueParameters(self.purchases, self.spend, candidate, horizon, self.peer_groups)
 
     def as_metrics(self) -> dict[str, float]:
-        """Parameters as MLflow metrics (`bgnbd_r`, `gamma_gamma_p`, ...)."""
-        return {f"bgnbd_{k}": v for k, v in self.purchases.items()} | {
-            f"gamma_gamma_{k}": v for k, v in self.spend.items()
-        }
+        """Parameters as MLflow metrics (`bgnbd_r`, `gamma_gamma_p`, `peer_group_1_bgnbd_r`, ...)."""
+        metrics = _prefixed("", self.purchases, self.spend)
+        if self.candidate == PEER_GROUPS:
+            for i, group in enumerate(self.peer_groups, start=1):
+                metrics |= _prefixed(f"peer_group_{i}_", group["purchases"], group["spend"])
+                metrics |= {f"peer_group_{i}_{k}": v for k, v in group.items() if isinstance(v, float)}
+        return metrics
+
+
+def _prefixed(prefix: str, purchases: dict[str, float], spend: dict[str, float]) -> dict[str, float]:
+    return {f"{prefix}bgnbd_{k}": v for k, v in purchases.items()} | {
+        f"{prefix}gamma_gamma_{k}": v for k, v in spend.items()
+    }
 
 
 def fit_value_models(summary: pd.DataFrame, seed: int) -> ValueParameters:
-    """Fit BG/NBD on every buyer and Gamma-Gamma on every buyer with positive spend, by MAP."""
-    beta_geo, gamma_gamma = _library()
-    data = _with_ids(summary)
-    repeaters = int((data["frequency"] > 0).sum())
+    """Fit BG/NBD and Gamma-Gamma on every buyer, and again within each peer group, by MAP."""
+    repeaters = int((summary["frequency"] > 0).sum())
     if repeaters < MIN_REPEAT_BUYERS:
         raise InsufficientHistoryError(
             f"lifetime value needs {MIN_REPEAT_BUYERS} or more repeat buyers; found {repeaters}"
         )
+    groups = find_peer_groups(summary, seed, MIN_REPEAT_BUYERS)
+    labels = peer_group_of(summary, groups)
+    fitted = []
+    for i, group in enumerate(groups):
+        own = _fit_btyd(summary[labels == i], seed)
+        fitted.append(group | {"purchases": own[0], "spend": own[1]})
+    return ValueParameters(*_fit_btyd(summary, seed), peer_groups=tuple(fitted))
+
+
+def _fit_btyd(summary: pd.DataFrame, seed: int) -> tuple[dict[str, float], dict[str, float]]:
+    beta_geo, gamma_gamma = _library()
+    data = _with_ids(summary)
     spenders = _spend_data(data)[data["monetary_value"].to_numpy() > 0].reset_index(drop=True)
     np.random.seed(seed)  # the optimiser starts from the model's initial point; seeded for repeatability
     with warnings.catch_warnings():
@@ -135,7 +163,7 @@ def fit_value_models(summary: pd.DataFrame, seed: int) -> ValueParameters:
         purchases.fit(method="map", progressbar=False)
         spend = gamma_gamma(data=spenders)
         spend.fit(method="map", progressbar=False)
-    return ValueParameters(_map_parameters(purchases), _map_parameters(spend))
+    return _map_parameters(purchases), _map_parameters(spend)
 
 
 def _restore(model_class, parameters: dict[str, float], data: pd.DataFrame):
@@ -182,7 +210,7 @@ def predict_value(
     """P(alive), expected purchases in `horizon_days`, expected spend per purchase and 12-month value.
 
     Rows align with `summary`'s; the 12-month value is undiscounted. `churn_probability` (aligned
-    with `summary`) is required by the churn-evidence candidate and ignored by the plain one.
+    with `summary`) is required by the candidates using the churn model and ignored by the plain one.
     """
     beta_geo, gamma_gamma = _library()
     data = _with_ids(summary)
@@ -190,7 +218,11 @@ def predict_value(
         return pd.DataFrame(columns=list(OUTPUTS), dtype="float64")
     if parameters.uses_churn and (churn_probability is None or len(churn_probability) != len(data)):
         raise ValueError(
-            f"the {CHURN_EVIDENCE} value model needs {CHURN_INPUT} for each of the {len(data)} customers"
+            f"the {parameters.candidate} value model needs {CHURN_INPUT} for each of the {len(data)} customers"
+        )
+    if parameters.candidate == PEER_GROUPS:
+        return _predict_per_peer_group(
+            parameters, data, horizon_days, np.asarray(churn_probability, dtype=float)
         )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -223,6 +255,23 @@ def predict_value(
         )
 
 
+def _predict_per_peer_group(
+    parameters: ValueParameters, data: pd.DataFrame, horizon_days: int, churn_probability: np.ndarray
+) -> pd.DataFrame:
+    # Each customer gets the churn-evidence predictions of their own peer group's fit.
+    labels = peer_group_of(data, parameters.peer_groups)
+    out = pd.DataFrame(np.nan, index=data.index, columns=list(OUTPUTS))
+    for i in np.unique(labels):
+        group = parameters.peer_groups[i]
+        own = ValueParameters(
+            group["purchases"], group["spend"], CHURN_EVIDENCE, parameters.evidence_horizon_days
+        )
+        rows = labels == i
+        predicted = predict_value(own, data[rows], horizon_days, churn_probability[rows])
+        out.loc[rows, list(OUTPUTS)] = predicted[list(OUTPUTS)].to_numpy()
+    return out
+
+
 class CustomerValueModel(mlflow.pyfunc.PythonModel):
     """The registered lifetime-value model: BG/NBD + Gamma-Gamma MAP parameters; predicts `OUTPUTS`."""
 
@@ -231,15 +280,14 @@ class CustomerValueModel(mlflow.pyfunc.PythonModel):
         self.spend = dict(parameters.spend)
         self.candidate = parameters.candidate
         self.evidence_horizon_days = parameters.evidence_horizon_days
+        self.peer_groups = parameters.peer_groups
 
     @property
     def parameters(self) -> ValueParameters:
         """The fitted parameters (versions saved before candidates existed are `btyd`)."""
+        candidate, horizon = getattr(self, "candidate", PLAIN), getattr(self, "evidence_horizon_days", 0)
         return ValueParameters(
-            self.purchases,
-            self.spend,
-            getattr(self, "candidate", PLAIN),
-            getattr(self, "evidence_horizon_days", 0),
+            self.purchases, self.spend, candidate, horizon, getattr(self, "peer_groups", ())
         )
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:  # noqa: ARG002
@@ -247,6 +295,6 @@ class CustomerValueModel(mlflow.pyfunc.PythonModel):
         frame = pd.DataFrame(model_input)
         parameters = self.parameters
         if parameters.uses_churn and CHURN_INPUT not in frame:
-            raise ValueError(f"the {CHURN_EVIDENCE} value model needs a {CHURN_INPUT} column")
+            raise ValueError(f"the {parameters.candidate} value model needs a {CHURN_INPUT} column")
         churn = frame[CHURN_INPUT].to_numpy(dtype=float) if parameters.uses_churn else None
         return predict_value(parameters, frame, churn_probability=churn)

@@ -2,9 +2,9 @@
 
 Fit BG/NBD + Gamma-Gamma on the summary as of V = L - horizon and compare predicted with actual
 purchases and spend in (V, L] per customer (MAE, normalized Gini, decile calibration), once per
-candidate (`models.prediction.clv`): `btyd`, and `btyd_churn_evidence` with the probabilities
-of the churn version trained in the same run (its labels end on or before V, so it saw nothing
-of the holdout). The candidate with the lower holdout spend MAE is registered as validated
+candidate (`models.prediction.clv`): `btyd`, and `btyd_churn_evidence` and `btyd_peer_groups`
+with the probabilities of the churn version trained in the same run (its labels end on or
+before V, so it saw nothing of the holdout; the peer groups are found on the summary as of V). The candidate with the lower holdout spend MAE is registered as validated
 (experiment `customer_clv`): its population parameters are applied to each customer's summary
 as of the scoring date. The first version becomes champion, later ones are promoted by
 `should_promote_value`, both scored on the challenger's holdout, which no earlier version was
@@ -163,6 +163,7 @@ def train_value(
                 "churn_model_version": churn_version,
                 "spend_model": "Gamma-Gamma (pymc_marketing.clv.GammaGammaModel, MAP)",
                 "transaction_unit": "purchase day",
+                "peer_groups": len(fitted.peer_groups),
                 "customers": len(calibration),
                 "repeat_buyers": int((calibration["frequency"] > 0).sum()),
                 "clv_months": 12,

@@ -16,7 +16,7 @@ from models.prediction.churn import (
     fit_candidates,
     plan_observation_dates,
 )
-from models.prediction.clv import CHURN_EVIDENCE, PLAIN, ValueParameters, alive_scale
+from models.prediction.clv import CHURN_EVIDENCE, PEER_GROUPS, PLAIN, ValueParameters, alive_scale
 from models.prediction.evaluation import (
     decile_of,
     is_monotone,
@@ -25,6 +25,7 @@ from models.prediction.evaluation import (
     value_decile_table,
 )
 from models.prediction.explain import feature_label, shap_method, top_drivers
+from models.prediction.peer_groups import find_peer_groups, peer_group_of
 from models.prediction.promotion_rule import should_promote_churn, should_promote_value
 from models.prediction.tables import risk_band
 
@@ -171,3 +172,36 @@ def test_value_deciles_carry_the_standard_error_and_agree_on_zero():
     assert table.loc[10, "relative_error"] == pytest.approx(1 / 1.1 - 1)
     expected_se = np.std(actual[90:], ddof=1) / np.sqrt(10)
     assert table.loc[10, "actual_standard_error"] == pytest.approx(expected_se)
+
+
+def _spend_summary(spends: list[float], seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    spend = np.concatenate([np.exp(rng.normal(np.log(s), 0.3, 300)) for s in spends])
+    return pd.DataFrame({"frequency": np.ones(len(spend)), "monetary_value": spend})
+
+
+def test_peer_groups_separate_distinct_spend_levels_by_bic_and_number_from_the_lowest():
+    summary = _spend_summary([20.0, 500.0])
+    groups = find_peer_groups(summary, seed=42, min_repeat_buyers=20)
+    assert len(groups) == 2
+    assert np.exp(groups[0]["log_spend_mean"]) == pytest.approx(20.0, rel=0.1)
+    assert np.exp(groups[1]["log_spend_mean"]) == pytest.approx(500.0, rel=0.1)
+    labels = peer_group_of(summary, groups)
+    assert (labels[:300] == 0).all() and (labels[300:] == 1).all()
+    one_level = find_peer_groups(_spend_summary([40.0]), seed=42, min_repeat_buyers=20)
+    assert len(one_level) == 1  # BIC finds no second level where there is none
+
+
+def test_peer_groups_keep_enough_repeat_buyers_for_their_own_fit():
+    summary = _spend_summary([20.0, 500.0]).assign(frequency=np.r_[np.ones(300), np.zeros(290), np.ones(10)])
+    assert len(find_peer_groups(summary, seed=42, min_repeat_buyers=20)) == 1  # 10 repeat buyers cannot fit
+    assert len(find_peer_groups(summary, seed=42, min_repeat_buyers=10)) == 2
+
+
+def test_the_peer_group_candidate_needs_its_groups_and_the_churn_model():
+    with pytest.raises(ValueError, match="peer_groups"):
+        ValueParameters({}, {}, PEER_GROUPS, 90)
+    group = {"log_spend_mean": 3.0, "log_spend_sd": 1.0, "weight": 1.0, "purchases": {}, "spend": {}}
+    parameters = ValueParameters({}, {}, PLAIN, 0, (group,)).as_candidate(PEER_GROUPS, 90)
+    assert parameters.uses_churn and parameters.evidence_horizon_days == 90
+    assert parameters.as_candidate(PLAIN, 90).peer_groups == (group,)

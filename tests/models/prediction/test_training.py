@@ -17,12 +17,15 @@ from models.prediction.churn import labelled_snapshot, predict_churn
 from models.prediction.clv import (
     BTYD_INPUTS,
     CHURN_EVIDENCE,
+    PEER_GROUPS,
     PLAIN,
     VALUE_CANDIDATES,
+    ValueParameters,
     p_purchase_in,
     predict_value,
 )
 from models.prediction.evaluation import is_monotone
+from models.prediction.peer_groups import peer_group_of
 from models.prediction.registered_models import CHURN_MODEL, CLV_MODEL
 from models.prediction.scoring import score_predictions
 from models.prediction.snapshot import btyd_summary
@@ -159,6 +162,24 @@ def test_the_churn_evidence_candidate_equals_btyd_where_the_churn_model_agrees(t
     assert (surer["predicted_clv_12m"] <= plain["predicted_clv_12m"] + 1e-9).all()
     assert (surer["p_alive"] <= plain["p_alive"] + 1e-9).all()
     assert (surer["expected_spend_per_order"] == plain["expected_spend_per_order"]).all()
+
+
+def test_the_peer_group_candidate_predicts_each_customer_with_their_own_groups_fit(trained, module_settings):
+    with _warehouse(module_settings) as con:
+        summary = btyd_summary(con, DAY)
+    fitted = load_python_model(alias_version(CHAMPION, CLV_MODEL)).parameters
+    assert fitted.peer_groups and MlflowClient().get_run(trained.value.run_id).data.params[
+        "peer_groups"
+    ] == str(len(fitted.peer_groups))
+    churn = np.linspace(0.05, 0.95, len(summary))
+    peer = predict_value(fitted.as_candidate(PEER_GROUPS, 90), summary, churn_probability=churn)
+    labels = peer_group_of(summary, fitted.peer_groups)
+    for i, group in enumerate(fitted.peer_groups):
+        rows = labels == i
+        own = ValueParameters(group["purchases"], group["spend"], CHURN_EVIDENCE, 90)
+        expected = predict_value(own, summary[rows], churn_probability=churn[rows])
+        np.testing.assert_allclose(peer[rows].to_numpy(), expected.to_numpy())
+    assert peer.notna().all().all() and (peer["p_alive"].between(0, 1)).all()
 
 
 def test_calibrated_churn_probabilities_rise_with_the_observed_rate(trained, module_settings):
