@@ -131,6 +131,10 @@ def _warehouse(data_dir: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(data_dir / "warehouse" / "warehouse.duckdb"), read_only=True)
 
 
+#: Tables that may hold no row on a short window: no customer merged or split in it.
+MAY_BE_EMPTY = {("marts", "customer_id_changes")}
+
+
 @pytest.mark.slow
 def test_backfill_builds_the_same_marts_and_segment_history_as_day_by_day(day_by_day, backfilled):
     expected, actual = _warehouse(day_by_day), _warehouse(backfilled)
@@ -141,7 +145,7 @@ def test_backfill_builds_the_same_marts_and_segment_history_as_day_by_day(day_by
         for schema, table in tables:
             want = _rows(expected, f"{schema}.{table}", relative_to=day_by_day)
             got = _rows(actual, f"{schema}.{table}", relative_to=backfilled)
-            assert want, f"{schema}.{table} is empty"
+            assert want or (schema, table) in MAY_BE_EMPTY, f"{schema}.{table} is empty"
             assert got == want, f"{schema}.{table} differs between backfill and day-by-day runs"
         history = actual.execute(
             "select cast(logical_date as varchar), count(*) from marts.segment_history group by 1 order by 1"
