@@ -76,9 +76,16 @@ def test_identity_status_counts_and_relink_reproduces_the_partition(builds, caps
     day = LOGICAL_DATE.isoformat()
     before = identity_status(day)
     assert before["profiles"] > 0 and before["unified_customers"] > 0
-    assert before["profiles_relinked_in_last_build"] < before["profiles"], "the last build carried profiles over"
+    assert before["profiles_relinked_in_last_build"] < before["profiles"], (
+        "the last build carried profiles over"
+    )
     # One source declares the matching attributes here: the kept model holds no attribute model.
-    assert before["match_model"] == {"attributes": [], "trained": False, "trained_on_profiles": 0, "used": False}
+    assert before["match_model"] == {
+        "attributes": [],
+        "trained": False,
+        "trained_on_profiles": 0,
+        "used": False,
+    }
 
     assert cmd_identity_relink(argparse.Namespace(date=day, retrain=False)) == 0
     out = "\n" + capsys.readouterr().out  # dbt's own log lines come first
