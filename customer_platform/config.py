@@ -285,6 +285,11 @@ class Settings:
     def data_docs_dir(self) -> Path:
         return self.dq_dir / "data_docs"
 
+    @property
+    def marts_gate_state_dir(self) -> Path:
+        """The marts gate's row hashes of its last passing run (expectations.marts_state)."""
+        return self.dq_dir / "marts_state"
+
     def as_env(self) -> dict[str, str]:
         """Environment for subprocesses (dbt, airflow) so they see the same locations."""
         return {

@@ -26,8 +26,6 @@ from typing import Any
 
 from customer_platform.config import Settings
 
-STATE_FOLDER = "marts_state"
-
 
 @dataclass(frozen=True)
 class StateMeta:
@@ -44,7 +42,7 @@ class StateMeta:
 
 def state_dir(settings: Settings) -> Path:
     """`<dq_dir>/marts_state`."""
-    return settings.dq_dir / STATE_FOLDER
+    return settings.marts_gate_state_dir
 
 
 def _stem(suite: str) -> str:

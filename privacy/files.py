@@ -67,7 +67,22 @@ def purge_files(targets: ErasureTargets, needles: Iterable[str] = ()) -> dict[st
             changed = _scrub_text(path, scrubber)
         if changed:
             counts[_relative(path, settings.data_dir)] = changed
+    counts.update(_drop_gate_state(settings))
     return {"files": counts}
+
+
+def _drop_gate_state(settings: Settings) -> dict[str, int]:
+    """Delete the marts gate's state: row hashes keyed by customer, not values the sweep can find.
+
+    Without it the next gate validates every row again and writes a state without the person.
+    """
+    removed: dict[str, int] = {}
+    folder = settings.marts_gate_state_dir
+    for path in sorted(folder.glob("*")) if folder.is_dir() else []:
+        if path.is_file():
+            path.unlink()
+            removed[_relative(path, settings.data_dir)] = 1
+    return removed
 
 
 def candidate_files(settings: Settings | None = None) -> Iterator[Path]:

@@ -130,3 +130,18 @@ def test_every_text_and_stray_parquet_file_under_the_data_folder_is_purged(isola
     assert kept.column("unified_customer_id").to_pylist() == ["U2"]
     assert not [p for p in data.rglob(".*erasure*")], "no temp file left"
     assert purge_files(_targets()) == {"files": {}}, "a second sweep finds nothing"
+
+
+def test_the_marts_gate_state_is_dropped_so_no_row_hash_of_the_person_survives(isolated_settings):
+    """The gate keeps 64-bit hashes of validated rows (customer ids among the hashed columns)."""
+    from privacy.files import purge_files
+
+    state = isolated_settings.marts_gate_state_dir
+    state.mkdir(parents=True)
+    (state / "customer_rfm.hashes").write_bytes(bytes(range(256)))
+    (state / "customer_rfm.json").write_text('{"rows": 2}')
+
+    counts = purge_files(_targets())["files"]
+
+    assert counts == {"dq/marts_state/customer_rfm.hashes": 1, "dq/marts_state/customer_rfm.json": 1}
+    assert not list(state.iterdir())
