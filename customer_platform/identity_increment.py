@@ -161,6 +161,11 @@ def merge_guarded(
     return labels, pd.Series(best, dtype=float)
 
 
+def config_flag(value) -> bool:
+    """A dbt model config rendered from a var (Python models cannot call var(): it arrives as a string)."""
+    return str(value).strip().lower() in {"true", "1", "yes"}
+
+
 def read_previous(session, relation, columns: Sequence[str]) -> pd.DataFrame | None:
     """Rows of a model's own last build (dbt's `this`) with these columns; None if it has none.
 

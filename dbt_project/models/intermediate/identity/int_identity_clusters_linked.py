@@ -16,13 +16,8 @@ var `identity_full_rebuild`.
 import numpy as np
 import pandas as pd
 
-from customer_platform.identity_increment import STATE_COLUMNS, read_previous, resolve
+from customer_platform.identity_increment import STATE_COLUMNS, config_flag, read_previous, resolve
 from customer_platform.identity_match_model import MatchModel
-
-
-def _truthy(value) -> bool:
-    # Configs rendered from vars arrive as strings.
-    return str(value).strip().lower() in {"true", "1", "yes"}
 
 
 def model(dbt, session):
@@ -31,12 +26,12 @@ def model(dbt, session):
     cluster_ids = np.sort(np.asarray(clusters.fetchnumpy()["deterministic_cluster_id"], dtype=np.int64))
     profiles = dbt.ref("int_identity_clusters_profiled").df()
     match = MatchModel.from_frame(dbt.ref("int_identity_match_model").df())
-    enabled = _truthy(dbt.config.get("probabilistic_enabled"))
+    enabled = config_flag(dbt.config.get("probabilistic_enabled"))
     prior, threshold = float(dbt.config.get("prior")), float(dbt.config.get("threshold"))
     resolution_key = f"{match.model_id if match else '-'}|{enabled}|{prior!r}|{threshold!r}"
 
     previous = None
-    if not _truthy(dbt.config.get("full_rebuild")):
+    if not config_flag(dbt.config.get("full_rebuild")):
         previous = read_previous(session, dbt.this, (*STATE_COLUMNS, "resolution_key"))
         if previous is not None:
             previous = previous.dropna(subset=["cluster_key"])

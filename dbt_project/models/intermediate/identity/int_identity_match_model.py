@@ -5,16 +5,11 @@ One build trains it; later builds keep their previous table unless the model no 
 asked for (var `identity_retrain`). Holds attribute values (term frequencies): restricted.
 """
 
-from customer_platform.identity_increment import read_previous
+from customer_platform.identity_increment import config_flag, read_previous
 from customer_platform.identity_match_model import MatchModel, attribute_candidates, train_match_model
 from customer_platform.identity_matching import compared_attributes
 
 COLUMNS = ("record_type", "column_name", "term", "term_frequency", "payload")
-
-
-def _truthy(value) -> bool:
-    # Configs rendered from vars arrive as strings.
-    return str(value).strip().lower() in {"true", "1", "yes"}
 
 
 def model(dbt, session):
@@ -22,7 +17,7 @@ def model(dbt, session):
     profiles = dbt.ref("int_identity_clusters_profiled").df()
     attributes = compared_attributes(dbt.ref("int_identity_attributes_declared").df())
     prior = float(dbt.config.get("prior"))
-    previous = None if _truthy(dbt.config.get("retrain")) else read_previous(session, dbt.this, COLUMNS)
+    previous = None if config_flag(dbt.config.get("retrain")) else read_previous(session, dbt.this, COLUMNS)
     kept = MatchModel.from_frame(previous) if previous is not None else None
     candidates = len(attribute_candidates(profiles, attributes)) if attributes else 0
     if kept is not None and not kept.needs_training(attributes, candidates):
