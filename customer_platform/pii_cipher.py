@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 PREFIX = "v1:"
 NONCE_BYTES = 12
 KEY_INFO = b"customer-platform pii contact values v1"
+KEY_ID_INFO = b"customer-platform pii key id v1"
 #: Columns of `pii.customer_contacts` stored encrypted.
 ENCRYPTED_CONTACT_COLUMNS = ("email", "phone", "first_name", "last_name", "postcode", "loyalty_id")
 
@@ -47,6 +48,19 @@ def _cipher(key: str) -> AESGCM:
         raise PiiKeyError("CDP_PII_KEY must be at least 16 characters (a long random string)")
     derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=KEY_INFO).derive(key.encode("utf-8"))
     return AESGCM(derived)
+
+
+def key_id(key: str) -> str:
+    """A short identifier of the key (HKDF with its own label, so it reveals nothing of the key).
+
+    Incremental models hash it into their fingerprints: a new key encrypts every row again.
+    """
+    _cipher(key)
+    return (
+        HKDF(algorithm=hashes.SHA256(), length=8, salt=None, info=KEY_ID_INFO)
+        .derive(key.encode("utf-8"))
+        .hex()
+    )
 
 
 def encrypt_value(value: str | None, key: str) -> str | None:
@@ -94,9 +108,15 @@ def decrypt_values(values: Iterable[str | None], key: str) -> list[str | None]:
 
 
 def register_encrypt_function(con: duckdb.DuckDBPyConnection, key: str) -> None:
-    """Register `pii_encrypt(varchar) -> varchar` on a DuckDB connection (vectorised over Arrow)."""
+    """Register `pii_encrypt(varchar) -> varchar` (vectorised over Arrow) and `pii_key_id()`."""
     # A fresh nonce per call: the function has side effects, so DuckDB never folds or caches it.
     _register(con, "pii_encrypt", encrypt_values, key, side_effects=True)
+    identifier = key_id(key)
+    try:
+        con.remove_function("pii_key_id")
+    except (duckdb.InvalidInputException, duckdb.CatalogException):
+        pass
+    con.create_function("pii_key_id", lambda: identifier, [], duckdb.sqltype("VARCHAR"))
 
 
 def register_decrypt_function(con: duckdb.DuckDBPyConnection, key: str) -> None:

@@ -84,6 +84,15 @@ def test_a_wrong_key_cannot_read_the_contacts(contacts):
         decrypt_value(sealed, "another-key-0123456789abcdef")
 
 
+def test_the_key_id_names_the_key_without_revealing_it():
+    from customer_platform.pii_cipher import key_id
+
+    key = "the-configured-key-0123456789"
+    assert key_id(key) == key_id(key) and len(key_id(key)) == 16
+    assert key_id(key) != key_id("another-key-0123456789abcdef")
+    assert key_id(key) not in key.encode("utf-8").hex()
+
+
 def test_identity_clusters_are_the_planted_persons(query, planted):
     identity_map = query(
         "select source, source_record_id, unified_customer_id from marts.customer_identity_map"

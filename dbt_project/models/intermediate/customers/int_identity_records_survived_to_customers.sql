@@ -3,6 +3,10 @@
 -- the source's trust rank (its contract's `trust_rank`) and then recency. Hashes travel with
 -- the value they hash. `crm_customer_id` is the id of the cluster's customer record (a
 -- `customer_record` source: CRM contact, account) from the most trusted such source.
+-- Incremental per customer (macros/incremental_customers.sql): only customers whose records
+-- changed are survived again.
+{{ customer_incremental_config() }}
+
 with
 
 identity_records as (
@@ -17,7 +21,7 @@ customer_records as (
 
 ),
 
-records as (
+records as materialized (
 
     select
         customer_records.unified_customer_id,
@@ -25,6 +29,23 @@ records as (
     from identity_records
     inner join customer_records
         on identity_records.record_key = customer_records.record_key
+
+),
+
+fingerprints as (
+
+    {{ customer_fingerprints('records', [
+        'record_key', 'source', 'entity', 'source_record_id', 'source_priority', 'first_seen_at',
+        'observed_at', 'email', 'email_hash', 'email_sha256', 'phone', 'phone_hash', 'first_name',
+        'last_name', 'birth_date', 'postcode', 'city', 'country_code', 'loyalty_id',
+        'has_marketing_consent', 'last_unsubscribed_at'
+    ]) }}
+
+),
+
+changed as (
+
+    {{ changed_customers('fingerprints') }}
 
 ),
 
@@ -68,6 +89,8 @@ survived as (
         count(*) as record_count,
         count(*) filter (where entity = 'customer_record') as crm_record_count
     from records
+    semi join changed
+        on records.unified_customer_id = changed.unified_customer_id
     group by unified_customer_id
 
 ),
@@ -75,12 +98,16 @@ survived as (
 final as (
 
     select
-        * exclude (crm_marketing_consent, consent_observed_at, last_unsubscribed_at),
+        survived.* exclude (crm_marketing_consent, consent_observed_at, last_unsubscribed_at),
         -- Consent only from customer records; an email unsubscribe later than that record revokes it.
         coalesce(crm_marketing_consent, false)
-            and not coalesce(last_unsubscribed_at > consent_observed_at, false) as has_marketing_consent
+            and not coalesce(last_unsubscribed_at > consent_observed_at, false) as has_marketing_consent,
+        {{ customer_row_provenance('changed') }}
     from survived
+    inner join changed
+        on survived.unified_customer_id = changed.unified_customer_id
 
 )
 
 select * from final
+{{ customer_tombstones('fingerprints') }}

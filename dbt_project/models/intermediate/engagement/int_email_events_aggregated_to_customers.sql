@@ -1,5 +1,9 @@
 -- Email activity per unified customer inside the activity window. Opens and clicks count
 -- once per (subscriber, campaign), so rates are per email sent and stay within 0..1.
+-- Incremental per customer (macros/incremental_customers.sql): only customers whose events to
+-- date changed (including crossing the window's edge) are aggregated again.
+{{ customer_incremental_config() }}
+
 with
 
 email_events as (
@@ -14,7 +18,7 @@ customer_records as (
 
 ),
 
-events_to_date as (
+events_to_date as materialized (
 
     select
         customer_records.unified_customer_id,
@@ -30,6 +34,18 @@ events_to_date as (
 
 ),
 
+fingerprints as (
+
+    {{ customer_fingerprints('events_to_date', ['email_id', 'event_type', 'occurred_at', 'is_in_window']) }}
+
+),
+
+changed as (
+
+    {{ changed_customers('fingerprints') }}
+
+),
+
 counts as (
 
     select
@@ -42,6 +58,8 @@ counts as (
         max(occurred_at) filter (where event_type in ('open', 'click')) as last_email_engagement_at,
         min(occurred_at) as first_email_event_at
     from events_to_date
+    semi join changed
+        on events_to_date.unified_customer_id = changed.unified_customer_id
     group by unified_customer_id
 
 ),
@@ -49,11 +67,15 @@ counts as (
 final as (
 
     select
-        *,
+        counts.*,
         coalesce(least(emails_opened / nullif(emails_sent, 0), 1.0), 0.0) as email_open_rate,
-        coalesce(least(emails_clicked / nullif(emails_sent, 0), 1.0), 0.0) as email_click_rate
+        coalesce(least(emails_clicked / nullif(emails_sent, 0), 1.0), 0.0) as email_click_rate,
+        {{ customer_row_provenance('changed') }}
     from counts
+    inner join changed
+        on counts.unified_customer_id = changed.unified_customer_id
 
 )
 
 select * from final
+{{ customer_tombstones('fingerprints') }}

@@ -1,5 +1,9 @@
 -- Web activity per unified customer: counts inside the activity window (same length as the
 -- RFM window), last event up to the logical date.
+-- Incremental per customer (macros/incremental_customers.sql): only customers whose events to
+-- date changed (including crossing the window's edge) are aggregated again.
+{{ customer_incremental_config() }}
+
 with
 
 site_events as (
@@ -14,7 +18,7 @@ customer_records as (
 
 ),
 
-events_to_date as (
+events_to_date as materialized (
 
     select
         customer_records.unified_customer_id,
@@ -30,7 +34,19 @@ events_to_date as (
 
 ),
 
-final as (
+fingerprints as (
+
+    {{ customer_fingerprints('events_to_date', ['session_id', 'event_type', 'occurred_at', 'is_in_window']) }}
+
+),
+
+changed as (
+
+    {{ changed_customers('fingerprints') }}
+
+),
+
+aggregated as (
 
     select
         unified_customer_id,
@@ -42,8 +58,22 @@ final as (
         min(occurred_at) as first_web_event_at,
         max(occurred_at) as last_web_event_at
     from events_to_date
+    semi join changed
+        on events_to_date.unified_customer_id = changed.unified_customer_id
     group by unified_customer_id
+
+),
+
+final as (
+
+    select
+        aggregated.*,
+        {{ customer_row_provenance('changed') }}
+    from aggregated
+    inner join changed
+        on aggregated.unified_customer_id = changed.unified_customer_id
 
 )
 
 select * from final
+{{ customer_tombstones('fingerprints') }}

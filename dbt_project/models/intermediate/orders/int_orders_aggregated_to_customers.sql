@@ -10,6 +10,11 @@
 -- - main_channel_purchases: purchases in the window through the business's main channel (the
 --   order channel with the most purchases in the window, ties by name): where a customer buys,
 --   without the platform knowing what the channels' names mean.
+-- Incremental per customer (macros/incremental_customers.sql): only customers whose orders or
+-- lines to date changed (including crossing the window's edge) are aggregated again; a new
+-- main channel recomputes everyone.
+{{ customer_incremental_config() }}
+
 with
 
 orders as (
@@ -24,7 +29,7 @@ order_lines as (
 
 ),
 
-orders_to_date as (
+orders_to_date as materialized (
 
     select
         *,
@@ -43,6 +48,46 @@ main_channel as (
     group by channel
     order by count(distinct order_id) desc, channel
     limit 1
+
+),
+
+window_lines as materialized (
+
+    select *
+    from order_lines
+    where order_date between {{ window_start_date() }} and {{ logical_date() }}
+        and unified_customer_id is not null
+
+),
+
+fingerprint_inputs as (
+
+    select
+        unified_customer_id,
+        hash('order', order_id, order_date, is_in_window, is_completed, channel, merchandise_net_amount)
+            as input_row_hash
+    from orders_to_date
+    union all
+    select
+        unified_customer_id,
+        hash('line', order_line_id, category, net_line_amount, is_rfm_line, is_returned_or_cancelled)
+    from window_lines
+
+),
+
+fingerprints as (
+
+    {{ customer_fingerprints(
+        'fingerprint_inputs', ['input_row_hash'],
+        shared=["coalesce((select channel from main_channel), '')"],
+        settings=var('product_categories')
+    ) }}
+
+),
+
+changed as (
+
+    {{ changed_customers('fingerprints') }}
 
 ),
 
@@ -66,18 +111,11 @@ order_totals as (
             coalesce(sum(orders_to_date.merchandise_net_amount) filter (where orders_to_date.is_in_window), 0), 0
         ) as monetary
     from orders_to_date
+    semi join changed
+        on orders_to_date.unified_customer_id = changed.unified_customer_id
     left join main_channel
         on true
     group by orders_to_date.unified_customer_id
-
-),
-
-window_lines as (
-
-    select *
-    from order_lines
-    where order_date between {{ window_start_date() }} and {{ logical_date() }}
-        and unified_customer_id is not null
 
 ),
 
@@ -88,6 +126,8 @@ line_totals as (
         count(*) as line_count,
         count(*) filter (where is_returned_or_cancelled) as returned_or_cancelled_line_count
     from window_lines
+    semi join changed
+        on window_lines.unified_customer_id = changed.unified_customer_id
     group by unified_customer_id
 
 ),
@@ -99,6 +139,8 @@ category_spend as (
         category,
         greatest(sum(net_line_amount), 0) as net_spend
     from window_lines
+    semi join changed
+        on window_lines.unified_customer_id = changed.unified_customer_id
     where is_rfm_line
     group by unified_customer_id, category
 
@@ -133,8 +175,11 @@ final as (
         {% for category in var('product_categories') -%}
         coalesce(category_shares.share_{{ category }}, 0) as share_{{ category }},
         {% endfor -%}
-        coalesce(category_shares.category_net_spend, 0) as category_net_spend
+        coalesce(category_shares.category_net_spend, 0) as category_net_spend,
+        {{ customer_row_provenance('changed') }}
     from order_totals
+    inner join changed
+        on order_totals.unified_customer_id = changed.unified_customer_id
     left join line_totals
         on order_totals.unified_customer_id = line_totals.unified_customer_id
     left join category_shares
@@ -143,3 +188,4 @@ final as (
 )
 
 select * from final
+{{ customer_tombstones('fingerprints') }}
