@@ -17,6 +17,8 @@ from typing import Any
 
 import psutil
 
+from bench.stage_ratios import markdown_sections
+
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 PACKAGES = (
     "pyspark",
@@ -256,6 +258,7 @@ def render_markdown(result: dict[str, Any]) -> str:
     if dbt and dbt.get("detail", {}).get("slowest_models"):
         lines += ["", "## Slowest dbt models (initial load)", "", "| model | s |", "|---|---:|"]
         lines += [f"| {m['name']} | {m['seconds']:.1f} |" for m in dbt["detail"]["slowest_models"]]
+    lines += markdown_sections(result)
     if result.get("quality"):
         lines += [
             "",

@@ -1,6 +1,7 @@
-"""Benchmark one scale end to end: generation, initial load, one nightly run, baselines, report.
+"""Benchmark one scale end to end: generation, initial load, one nightly run, baselines, floors, report.
 
     python -m bench.run --scale 100000 [--data-root DIR] [--baseline-timeout S] [--reuse]
+    python -m bench.run --scale 100000 --floors-only   # DuckDB floors for today's result of the scale
 
 Each scale has its own data directory (`<bench_dir>/<scale>/` from configuration) holding
 its landing drops, lakehouse, warehouse and MLflow store. The dataset spans two days: the
@@ -13,7 +14,6 @@ still leaves what it measured in `bench/results/`.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import shutil
@@ -122,11 +122,10 @@ def resume_nightly(recorder, result: dict[str, Any], nightly_date: str) -> None:
     report says so. Spark start-up of the new process is recorded in phase "resume".
     """
     from bench import stages
-    from bench.monitor import Stage
+    from bench.floor_runs import restore_stages
 
-    known = {f.name for f in dataclasses.fields(Stage)}
     kept = [s for s in result["stages"] if s["phase"] in {"generation", "initial", "baseline"}]
-    recorder.stages.extend(Stage(**{k: v for k, v in s.items() if k in known}) for s in kept)
+    restore_stages(recorder, kept)
     silver_rows = sum(
         s.get("rows_out") or 0 for s in kept if s["phase"] == "initial" and s["name"].startswith("ingest ")
     )
@@ -180,6 +179,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     switches = {
         "--reuse": "reuse this scale's dataset if generated with the same parameters",
         "--skip-baselines": "measure the platform only",
+        "--skip-floors": "no per-stage DuckDB floors",
+        "--floors-only": "measure only the DuckDB floors of today's result of this scale and rewrite it",
         "--generate-only": "generate (or reuse) the dataset, report it and stop",
         "--resume-nightly": "keep today's result of this scale and re-run only its nightly phase "
         "(after a failure outside the measured work)",
@@ -199,9 +200,11 @@ def main(argv: list[str] | None = None) -> int:
     scale_dir.mkdir(parents=True, exist_ok=True)
     settings = configure_environment(scale_dir)
 
-    from bench import report, stages
+    from bench import report, stage_ratios, stages
     from bench.baselines import measure_baselines
+    from bench.floor_runs import measure_floors, restore_stages
     from bench.monitor import RssSampler, StageRecorder
+    from customer_platform.registry import get_registry
 
     results_dir = args.results_dir or report.RESULTS_DIR
     nightly_date = (date.fromisoformat(args.start) + timedelta(days=1)).isoformat()
@@ -222,11 +225,30 @@ def main(argv: list[str] | None = None) -> int:
         result["stages"] = [s.to_dict() for s in recorder.stages]
         result["summary"] = report.summarise(result["stages"])
         result["comparisons"] = report.comparisons(result["stages"])
+        result["floor_ratios"] = stage_ratios.floor_ratios(result["stages"])
+        result["growth"] = stage_ratios.growth(result, results_dir)
         result["load_end"] = report.load_average()
         report.write_results(result, results_dir)
 
     recorder.on_record = save
 
+    def floors() -> None:
+        dates = {"initial": result["dataset"]["initial_date"], "nightly": result["dataset"]["nightly_date"]}
+        measure_floors(recorder, settings, get_registry(), dates, args.baseline_timeout)
+
+    if args.floors_only:
+        saved = report.result_paths(result, results_dir)[0]
+        if not saved.exists():
+            sys.exit(f"--floors-only: no result of scale {args.scale} from today in {saved.parent}")
+        result = json.loads(saved.read_text(encoding="utf-8"))
+        restore_stages(recorder, result["stages"])
+        note = f"DuckDB floors measured later by `--floors-only` (code {report.code_version()['commit']})"
+        result["notes"] = [n for n in result["notes"] if n != note] + [note]
+        floors()
+        sampler.stop()
+        save()
+        print(report.render_markdown(result))
+        return 0
     signal.signal(signal.SIGTERM, _stop_on_signal)
     code, stopped = 0, False
     try:
@@ -258,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     has_baselines = any(s.phase == "baseline" for s in recorder.stages)
     if not (args.skip_baselines or stopped or has_baselines):
         measure_baselines(recorder, settings.landing_dir, args.start, args.baseline_timeout)
+    if not (args.skip_floors or stopped):
+        floors()
     sampler.stop()
     save()
     print(report.render_markdown(result))
