@@ -254,10 +254,11 @@ def render_markdown(result: dict[str, Any]) -> str:
             f"| {row['platform']} | {_fmt_s(row['platform_s'])} | {row['baseline']} | {base} | "
             f"{row['ratio_text']} |"
         )
-    dbt = next((s for s in stages if s["name"] == "dbt build" and s["phase"] == "initial"), None)
-    if dbt and dbt.get("detail", {}).get("slowest_models"):
-        lines += ["", "## Slowest dbt models (initial load)", "", "| model | s |", "|---|---:|"]
-        lines += [f"| {m['name']} | {m['seconds']:.1f} |" for m in dbt["detail"]["slowest_models"]]
+    for phase in ("initial", "nightly"):
+        dbt = next((s for s in stages if s["name"] == "dbt build" and s["phase"] == phase), None)
+        if dbt and dbt.get("detail", {}).get("slowest_models"):
+            lines += ["", f"## Slowest dbt models ({phase})", "", "| model | s |", "|---|---:|"]
+            lines += [f"| {m['name']} | {m['seconds']:.1f} |" for m in dbt["detail"]["slowest_models"]]
     lines += markdown_sections(result)
     if result.get("quality"):
         lines += [

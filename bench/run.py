@@ -107,9 +107,14 @@ def run_initial(recorder, initial_date: str) -> int:
 
 
 def run_nightly(recorder, nightly_date: str, silver_rows: int) -> None:
-    """One nightly run of the next date: the nightly pipeline's stages, as the DAG's tasks run them."""
+    """One nightly run of the next date: the nightly pipeline's stages, as the DAG's tasks run them.
+
+    Spark starts again (the initial load's JVM ended after its silver gate): the nightly pays
+    its start-up, as the DAG's ingestion tasks do.
+    """
     from bench import stages
 
+    stages.start_spark(recorder, phase="nightly")
     stages.run_pipeline(
         recorder, nightly_date, f"bench_nightly__{nightly_date}", "nightly", history_rows=silver_rows
     )
@@ -119,9 +124,8 @@ def resume_nightly(recorder, result: dict[str, Any], nightly_date: str) -> None:
     """Re-run only the nightly phase on the state the initial load left (its stages are kept).
 
     For a run whose nightly phase failed for a reason outside the measured work; the
-    report says so. Spark start-up of the new process is recorded in phase "resume".
+    report says so.
     """
-    from bench import stages
     from bench.floor_runs import restore_stages
 
     kept = [s for s in result["stages"] if s["phase"] in {"generation", "initial", "baseline"}]
@@ -129,7 +133,6 @@ def resume_nightly(recorder, result: dict[str, Any], nightly_date: str) -> None:
     silver_rows = sum(
         s.get("rows_out") or 0 for s in kept if s["phase"] == "initial" and s["name"].startswith("ingest ")
     )
-    stages.start_spark(recorder, phase="resume")
     run_nightly(recorder, nightly_date, silver_rows)
 
 

@@ -15,29 +15,28 @@ from customer_platform.vocabulary import default_pii
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    identifiers = dbt.ref("pii_customer_identifiers").df()
-    hashed = sorted(
-        t for t in identifiers["identifier_type"].dropna().unique() if default_pii(t) != "none"
-    ) or [""]  # a typed, never-matching list when nothing is hashed
-    session.register("cdp_identifiers", identifiers)
-    try:
-        hashed_identifiers = session.execute(
-            """
-            select
-                unified_customer_id,
-                source,
-                identifier_type,
-                case when list_contains($hashed, identifier_type)
-                    then sha256($salt || identifier_value)
-                    else identifier_value
-                end as identifier_value,
-                list_contains($hashed, identifier_type) as is_hashed,
-                first_seen,
-                last_seen
-            from cdp_identifiers
-            """,
-            {"hashed": hashed, "salt": os.environ["CDP_HASH_SALT"]},
-        ).df()
-    finally:
-        session.unregister("cdp_identifiers")
-    return hashed_identifiers
+    # Stays in DuckDB: the rows never pass through pandas (millions at scale).
+    identifiers = f"({dbt.ref('pii_customer_identifiers').sql_query()})"
+    types = session.sql(
+        f"select distinct identifier_type from {identifiers} where identifier_type is not null"
+    )
+    hashed = sorted(t for (t,) in types.fetchall() if default_pii(t) != "none") or [
+        ""
+    ]  # a typed, never-matching list
+    return session.sql(
+        f"""
+        select
+            unified_customer_id,
+            source,
+            identifier_type,
+            case when list_contains($hashed, identifier_type)
+                then sha256($salt || identifier_value)
+                else identifier_value
+            end as identifier_value,
+            list_contains($hashed, identifier_type) as is_hashed,
+            first_seen,
+            last_seen
+        from {identifiers}
+        """,
+        params={"hashed": hashed, "salt": os.environ["CDP_HASH_SALT"]},
+    )
