@@ -135,9 +135,41 @@ def _num(value: float | None, digits: int = 1) -> str:
     return "n/a" if value is None else f"{value:,.{digits}f}"
 
 
+#: The scale targets at 1M customers on 2 cores: (summary key, limit, unit, what).
+TARGETS_1M = (
+    ("nightly_run_s", 120.0, "s", "incremental nightly run, end to end"),
+    ("platform_peak_rss_mb", 8192.0, "MB", "peak RSS of the platform's process tree"),
+    ("initial_load_s", 600.0, "s", "initial load"),
+)
+TARGET_SCALE = 1_000_000
+
+
+def target_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each 1M target against this run's summary (met only at the target's scale or above)."""
+    summary, rows = result.get("summary") or {}, []
+    for key, limit, unit, what in TARGETS_1M:
+        value = summary.get(key)
+        applies = result.get("scale", 0) >= TARGET_SCALE and value is not None
+        verdict = ("met" if value <= limit else "missed") if applies else "target is for 1M"
+        rows.append({"what": what, "value": value, "limit": limit, "unit": unit, "verdict": verdict})
+    return rows
+
+
 def markdown_sections(result: dict[str, Any]) -> list[str]:
-    """The report's sections "Each stage against its DuckDB floor" and "Growth with scale"."""
+    """The report's sections "Targets", "Each stage against its DuckDB floor" and "Growth with scale"."""
     lines = [
+        "",
+        "## Targets at 1M customers (2 cores)",
+        "",
+        "| target | here | limit | verdict |",
+        "|---|---:|---:|---|",
+    ]
+    for row in target_rows(result):
+        verdict = f"**{row['verdict']}**" if row["verdict"] == "missed" else row["verdict"]
+        lines.append(
+            f"| {row['what']} | {_num(row['value'], 0)} {row['unit']} | {row['limit']:,.0f} {row['unit']} | {verdict} |"
+        )
+    lines += [
         "",
         "## Each stage against its DuckDB floor",
         "",

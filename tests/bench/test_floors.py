@@ -383,3 +383,13 @@ def test_growth_against_the_newest_smaller_scale_and_the_markdown(tmp_path):
     assert "No result of a smaller scale" in render_markdown(
         result | {"growth": growth(result, tmp_path / "empty")}
     )
+
+
+def test_targets_are_judged_at_1m_only():
+    from bench.stage_ratios import target_rows
+
+    summary = {"nightly_run_s": 150.0, "platform_peak_rss_mb": 7000.0, "initial_load_s": 600.0}
+    at_1m = {row["what"]: row["verdict"] for row in target_rows({"scale": 1_000_000, "summary": summary})}
+    assert list(at_1m.values()) == ["missed", "met", "met"]
+    smaller = target_rows({"scale": 100_000, "summary": summary})
+    assert {row["verdict"] for row in smaller} == {"target is for 1M"}
