@@ -13,7 +13,6 @@ still leaves what it measured in `bench/results/`.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -24,6 +23,8 @@ import traceback
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+
+from bench.run_args import fresh_nightly_argv, parse_args
 
 #: Locations derived from CDP_DATA_DIR unless overridden: cleared so a scale's data stays in its folder.
 _DERIVED_LOCATIONS = (
@@ -162,41 +163,9 @@ def measure_quality(settings) -> dict[str, Any]:
     return quality
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    """Command-line options of `python -m bench.run`."""
-    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=int, required=True, help="customers (persons) in the dataset")
-    parser.add_argument(
-        "--data-root", type=Path, help="folder holding one sub-folder per scale (default: bench_dir)"
-    )
-    parser.add_argument(
-        "--baseline-timeout", type=float, default=600.0, help="time cap of each baseline, seconds"
-    )
-    parser.add_argument(
-        "--start", default="2026-06-01", help="initial-load date; the nightly run is the day after"
-    )
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument(
-        "--world", default="demo", help="generator world: a preset of datagen/worlds.py or a YAML file"
-    )
-    switches = {
-        "--reuse": "reuse this scale's dataset if generated with the same parameters",
-        "--skip-baselines": "measure the platform only",
-        "--skip-floors": "no per-stage DuckDB floors",
-        "--floors-only": "measure only the DuckDB floors of today's result of this scale and rewrite it",
-        "--generate-only": "generate (or reuse) the dataset, report it and stop",
-        "--resume-nightly": "keep today's result of this scale and re-run only its nightly phase "
-        "(after a failure outside the measured work)",
-    }
-    for flag, text in switches.items():
-        parser.add_argument(flag, action="store_true", help=text)
-    parser.add_argument("--results-dir", type=Path, help="where reports go (default: bench/results)")
-    return parser.parse_args(argv)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark for one scale and write its JSON and Markdown reports."""
-    args = parse_args(argv)
+    args = parse_args(argv, __doc__.splitlines()[0])
     from customer_platform.config import get_settings
 
     scale_dir = ((args.data_root or get_settings().bench_dir) / str(args.scale)).resolve()
@@ -258,7 +227,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.resume_nightly:
             previous = json.loads(report.result_paths(result, results_dir)[0].read_text(encoding="utf-8"))
             why = [n for n in previous.get("notes", []) if n.startswith("stopped")]
-            result["notes"] = [*previous.get("notes", []), f"nightly phase re-run in a second process: {why}"]
+            again = (
+                f"nightly phase re-run in a second process: {why}"
+                if why
+                else "nightly phase in a new process"
+            )
+            result["notes"] = [*previous.get("notes", []), again]
             result["load_start"] = previous["load_start"]
             resume_nightly(recorder, previous, nightly_date)
         else:
@@ -272,7 +246,13 @@ def main(argv: list[str] | None = None) -> int:
                 return 0
             removed = reset_platform_state(settings, scale_dir)
             result["notes"].append(f"reset before the run: {len(removed)} folders")
-            run_nightly(recorder, nightly_date, run_initial(recorder, args.start))
+            silver_rows = run_initial(recorder, args.start)
+            if args.fresh_nightly:
+                sampler.stop()
+                save()
+                command = fresh_nightly_argv(sys.argv[1:] if argv is None else argv)
+                os.execv(sys.executable, [sys.executable, "-m", "bench.run", *command])
+            run_nightly(recorder, nightly_date, silver_rows)
         result["quality"] = measure_quality(settings)
     except Exception as exc:  # noqa: BLE001 - a failed stage is a result to report, not a crash
         code, stopped = 1, isinstance(exc, StoppedBySignal) or bool(_STOP_REQUESTED)

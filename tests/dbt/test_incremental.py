@@ -31,7 +31,7 @@ CUSTOMER_INCREMENTAL_MODELS = {
         "int_email_events_aggregated_to_customers",
         "int_web_events_aggregated_to_customers",
     ),
-    "pii": ("customer_contacts",),
+    "pii": ("customer_contacts", "customer_identifiers"),
 }
 #: The dbt invocation that last computed a row: differs between builds by design.
 BUILD_COLUMNS = ("_built_in",)

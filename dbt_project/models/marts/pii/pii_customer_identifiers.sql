@@ -2,7 +2,10 @@
 -- first and last seen. Built from the identifier roles of the active sources (keys such as
 -- email, phone, customer / loyalty / user / cookie ids, and matching attributes such as names,
 -- birth date and postcode), normalized as identity resolution compares them.
+-- Incremental per customer (macros/incremental_customers.sql): only customers whose staged
+-- rows changed are unnested and aggregated again.
 {{ config(alias='customer_identifiers') }}
+{{ customer_incremental_config() }}
 
 {%- set attributes = [] %}
 {%- for type, form, sql_type in identity_attribute_columns() if form == 'raw' %}
@@ -34,19 +37,58 @@ staged_rows as (
 
 ),
 
+customer_records as (
+
+    select * from {{ ref('int_identity_records_anchored_to_customers') }}
+
+),
+
+customer_rows as (
+
+    select
+        customer_records.unified_customer_id,
+        staged_rows.*
+    from staged_rows
+    inner join customer_records
+        on staged_rows.source = customer_records.source
+        and staged_rows.source_record_id = customer_records.source_record_id
+
+),
+
+fingerprints as (
+
+    {{ customer_fingerprints('customer_rows', ['source', 'source_record_id', 'seen_at', 'identity_keys'] + attributes) }}
+
+),
+
+changed as (
+
+    {{ changed_customers('fingerprints') }}
+
+),
+
+changed_rows as (
+
+    select customer_rows.*
+    from customer_rows
+    semi join changed
+        on customer_rows.unified_customer_id = changed.unified_customer_id
+
+),
+
 key_values as (
 
-    select source, source_record_id, seen_at, identity_key.key_type as identifier_type,
+    select unified_customer_id, source, seen_at, identity_key.key_type as identifier_type,
         identity_key.key_value as identifier_value
-    from (select *, unnest(identity_keys) as identity_key from staged_rows)
+    from (select *, unnest(identity_keys) as identity_key from changed_rows)
 
 ),
 
 attribute_values as (
 
     {% for type in attributes -%}
-    select source, source_record_id, seen_at, '{{ type }}' as identifier_type, {{ type }} as identifier_value
-    from staged_rows
+    select unified_customer_id, source, seen_at, '{{ type }}' as identifier_type, {{ type }} as identifier_value
+    from changed_rows
     where {{ type }} is not null
     {% if not loop.last %}union all
     {% endif %}
@@ -62,28 +104,31 @@ identifier_values as (
 
 ),
 
-customer_records as (
+aggregated as (
 
-    select * from {{ ref('int_identity_records_anchored_to_customers') }}
+    select
+        unified_customer_id,
+        source,
+        identifier_type,
+        identifier_value,
+        min(seen_at) as first_seen,
+        max(seen_at) as last_seen
+    from identifier_values
+    where identifier_value is not null
+    group by all
 
 ),
 
 final as (
 
     select
-        customer_records.unified_customer_id,
-        identifier_values.source,
-        identifier_values.identifier_type,
-        identifier_values.identifier_value,
-        min(identifier_values.seen_at) as first_seen,
-        max(identifier_values.seen_at) as last_seen
-    from identifier_values
-    inner join customer_records
-        on identifier_values.source = customer_records.source
-        and identifier_values.source_record_id = customer_records.source_record_id
-    where identifier_values.identifier_value is not null
-    group by all
+        aggregated.*,
+        {{ customer_row_provenance('changed') }}
+    from aggregated
+    inner join changed
+        on aggregated.unified_customer_id = changed.unified_customer_id
 
 )
 
 select * from final
+{{ customer_tombstones('fingerprints') }}
