@@ -74,6 +74,8 @@ def reset_platform_state(settings, scale_dir: Path) -> list[str]:
     targets = [
         settings.lakehouse_dir,
         settings.warehouse_path.parent,
+        settings.restricted_path.parent,
+        settings.exports_dir,
         settings.dq_dir,
         settings.data_dir / "mlflow",
         settings.data_dir / "dbt",
