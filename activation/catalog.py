@@ -18,7 +18,7 @@ KEY = "unified_customer_id"
 #: mart -> exposed columns (the base is `marts.dim_customers`; the others join on the key).
 AUDIENCE_TABLES: dict[str, tuple[str, ...]] = {
     "marts.dim_customers": (
-        "has_marketing_consent", "has_email", "has_phone", "country_code", "city", "first_seen_at",
+        "has_marketing_consent", "has_email", "has_phone", "country_code", "birth_year", "first_seen_at",
         "last_seen_at", "source_count",
     ),
     "marts.customer_segments": ("segment_name", "segment_kind"),

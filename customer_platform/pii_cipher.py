@@ -35,7 +35,9 @@ NONCE_BYTES = 12
 KEY_INFO = b"customer-platform pii contact values v1"
 KEY_ID_INFO = b"customer-platform pii key id v1"
 #: Columns of `pii.customer_contacts` stored encrypted.
-ENCRYPTED_CONTACT_COLUMNS = ("email", "phone", "first_name", "last_name", "postcode", "loyalty_id")
+ENCRYPTED_CONTACT_COLUMNS = (
+    "email", "phone", "first_name", "last_name", "postcode", "city", "birth_date", "loyalty_id",
+)  # fmt: skip
 
 
 class PiiKeyError(ValueError):

@@ -146,9 +146,11 @@ def test_overmerge_guard_reports_the_shared_keys(query):
 
 def test_golden_record_survivorship(query, contacts):
     golden = query(
-        "select c.unified_customer_id, c.crm_customer_id, c.first_name, c.city, c.has_marketing_consent, "
+        "select c.unified_customer_id, c.crm_customer_id, c.has_marketing_consent, "
         "c.crm_record_count from marts.dim_customers c where c.crm_customer_id is not null"
-    ).merge(contacts[["unified_customer_id", "email", "phone"]], on="unified_customer_id")
+    ).merge(
+        contacts[["unified_customer_id", "email", "phone", "first_name", "city"]], on="unified_customer_id"
+    )
     golden = golden.set_index("crm_customer_id")
     dave = golden.loc["C0000004"]  # two CRM contacts: the later one's name, the only city
     assert (dave.first_name, dave.city, dave.crm_record_count) == ("David", "York", 2)
@@ -159,16 +161,28 @@ def test_golden_record_survivorship(query, contacts):
 
 
 def test_analyst_marts_carry_no_raw_contacts(query):
+    every_column = query("select column_name from information_schema.columns where table_schema = 'marts'")
+    raw = {"email", "phone", "first_name", "last_name", "postcode", "city", "birth_date", "street_address"}
+    assert not set(every_column.column_name) & raw
     columns = query(
         "select table_name, column_name from information_schema.columns "
         "where table_schema = 'marts' and data_type = 'VARCHAR'"
     )
-    assert not set(columns.column_name) & {"email", "phone", "last_name", "postcode"}
     for table, group in columns.groupby("table_name"):
         checks = " or ".join(
             f"""contains("{c}", '@') or starts_with("{c}", '+44')""" for c in group.column_name
         )
         assert query(f"select count(*) as n from marts.{table} where {checks}")["n"].item() == 0, table
+
+
+def test_the_analysts_get_the_birth_year_of_the_restricted_birth_date(query, contacts):
+    years = query("select unified_customer_id, birth_year from marts.dim_customers").merge(
+        contacts[["unified_customer_id", "birth_date", "city"]], on="unified_customer_id"
+    )
+    dated = years.dropna(subset=["birth_date"])
+    assert len(dated) > 0 and dated["city"].notna().any()
+    assert (dated["birth_year"] == dated["birth_date"].str[:4].astype(int)).all()
+    assert years.loc[years["birth_date"].isna(), "birth_year"].isna().all()
 
 
 def test_late_drop_is_not_used(query, contacts):

@@ -21,9 +21,8 @@ def dim_customers(n: int) -> pd.DataFrame:
         {
             "unified_customer_id": ids,
             "email_hash": [f"h{k}" for k in range(n)],
-            "first_name": "Ann",
-            "city": "London",
             "country_code": "GB",
+            "birth_year": 1980,
             "has_marketing_consent": True,
             "source_count": 2,
         }

@@ -1,4 +1,5 @@
--- Analyst-facing golden profile: hashed contact identifiers only (raw ones are in pii).
+-- Analyst-facing golden profile: hashed contact identifiers only; names, city and birth date
+-- (contact fields and quasi-identifiers) are in pii.customer_contacts, the birth year here.
 with
 
 golden_records as (
@@ -13,10 +14,8 @@ final as (
         unified_customer_id,
         email_hash,
         phone_hash,
-        first_name,
-        city,
         country_code,
-        birth_date,
+        cast(year(birth_date) as integer) as birth_year,
         has_marketing_consent,
         crm_customer_id,
         first_seen_at,

@@ -1,4 +1,5 @@
--- Restricted: raw contact fields per unified customer, for activation and erasure only.
+-- Restricted: raw contact fields and quasi-identifiers (city, birth date) per unified customer,
+-- for activation and erasure only; analyst marts carry hashes and the birth year.
 -- Written to the restricted database with every contact value encrypted (pii_encrypt:
 -- AES-256-GCM under CDP_PII_KEY, customer_platform/pii_cipher.py); the hashes stay clear.
 -- Incremental per customer (macros/incremental_customers.sql): only changed golden records
@@ -16,8 +17,8 @@ golden_records as (
 fingerprints as (
 
     {{ customer_fingerprints('golden_records', [
-        'email', 'phone', 'first_name', 'last_name', 'postcode', 'loyalty_id', 'email_hash',
-        'phone_hash', 'has_marketing_consent'
+        'email', 'phone', 'first_name', 'last_name', 'postcode', 'city', 'birth_date', 'loyalty_id',
+        'email_hash', 'phone_hash', 'has_marketing_consent'
     ], shared=['(select pii_key_id())']) }}
 
 ),
@@ -37,6 +38,8 @@ final as (
         pii_encrypt(first_name) as first_name,
         pii_encrypt(last_name) as last_name,
         pii_encrypt(postcode) as postcode,
+        pii_encrypt(city) as city,
+        pii_encrypt(strftime(birth_date, '%Y-%m-%d')) as birth_date,
         pii_encrypt(loyalty_id) as loyalty_id,
         email_hash,
         phone_hash,
