@@ -38,18 +38,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bench.prediction_quality import PredictionQualityError, majority_persons
+# The predictions hold every buyer as of the logical date, so every holdout customer's records.
+from bench.prediction_quality import _RECORDS_SQL, PredictionQualityError, majority_persons
 from bench.scoring_cli import settings_for
 from bench.value_noise_floor import TOLERANCE
 from models.prediction.evaluation import DECILES, decile_of, value_decile_table
 
-# Records of every customer, counted per (customer, person); person null outside the truth.
-_RECORDS_SQL = """
-select resolved.unified_customer_id, truth.person_id, count(*) as records
-from marts.customer_identity_map as resolved
-left join read_csv(?, header = true, all_varchar = true) as truth using (source, source_record_id)
-group by 1, 2
-"""
 # Holdout spend of the orders the planted campaigns caused, per customer (order ids end in the truth's).
 _CAMPAIGN_SQL = """
 select orders.unified_customer_id, sum(orders.merchandise_net_amount) as campaign_spend,
