@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bench.scoring_cli import data_dir_parser, settings_for
+from bench.scoring_cli import data_dir_parser, report_main
 from models.prediction.evaluation import classification_metrics, lift_table, normalized_gini
 
 #: The only churn window the generator's future covers (`datagen.profiles.FUTURE_WINDOWS`).
@@ -270,20 +270,15 @@ def render_text(result: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Print the prediction quality of the configured (or given) data directory; exit 2 when it cannot."""
     prog = "python -m bench.prediction_quality"
-    parser = data_dir_parser(prog, __doc__.split("\n")[0])
-    parser.add_argument("--json", action="store_true", help="print JSON instead of the text report")
-    args = parser.parse_args(argv)
-    settings = settings_for(args.data_dir)
-    try:
+
+    def compute(settings, _args) -> dict[str, Any]:
         figures = evaluate_predictions(
             settings.warehouse_path, settings.truth_dir, settings.churn_horizon_days
         )
-    except PredictionQualityError as error:
-        print(f"{prog}: {error}", file=sys.stderr)
-        return 2
-    result = {"warehouse": str(settings.warehouse_path), **figures}
-    print(json.dumps(result, indent=2) if args.json else render_text(result))
-    return 0
+        return {"warehouse": str(settings.warehouse_path), **figures}
+
+    parser = data_dir_parser(prog, __doc__.split("\n")[0])
+    return report_main(parser, compute, render_text, prog, (PredictionQualityError,), argv)
 
 
 if __name__ == "__main__":

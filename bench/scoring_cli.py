@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,4 +39,29 @@ def score_data_dir(prog: str, description: str, scorer: Scorer, argv: list[str] 
     settings = settings_for(args.data_dir)
     figures = scorer(settings.warehouse_path, settings.truth_dir)
     print(json.dumps({"warehouse": str(settings.warehouse_path), **figures}, indent=2))
+    return 0
+
+
+def report_main(
+    parser: argparse.ArgumentParser,
+    compute: Callable[[Any, argparse.Namespace], dict[str, Any]],
+    render: Callable[[dict[str, Any]], str],
+    label: str,
+    errors: tuple[type[Exception], ...],
+    argv: list[str] | None = None,
+) -> int:
+    """Run a report's command line: `--data-dir` (from `data_dir_parser`), its own options and `--json`.
+
+    compute(settings, args) returns the figures; one of `errors` prints `label: message` on one
+    line and exits 2. Prints the text report (or JSON) and returns 0 otherwise.
+    """
+    parser.add_argument("--json", action="store_true", help="print JSON instead of the text report")
+    args = parser.parse_args(argv)
+    settings = settings_for(args.data_dir)
+    try:
+        result = compute(settings, args)
+    except errors as error:
+        print(f"{label}: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, indent=2) if args.json else render(result))
     return 0

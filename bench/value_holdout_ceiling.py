@@ -28,9 +28,7 @@ Exit code 2, one line, when an input is missing (see `bench.prediction_quality`)
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -40,7 +38,7 @@ import pandas as pd
 
 # The predictions hold every buyer as of the logical date, so every holdout customer's records.
 from bench.prediction_quality import _RECORDS_SQL, PredictionQualityError, majority_persons
-from bench.scoring_cli import settings_for
+from bench.scoring_cli import data_dir_parser, report_main
 from bench.value_noise_floor import TOLERANCE
 from models.prediction.evaluation import DECILES, decile_of, value_decile_table
 
@@ -228,23 +226,18 @@ def render_text(result: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: prints the report (or JSON); exit 2 with one line when an input is missing."""
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.value_holdout_ceiling", description=__doc__.split("\n")[0]
-    )
-    parser.add_argument("--data-dir", type=Path, help="CDP_DATA_DIR to score (default: the configured one)")
+    parser = data_dir_parser("python -m bench.value_holdout_ceiling", __doc__.split("\n")[0])
     parser.add_argument("--tie-orders", type=int, default=1000)
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args(argv)
-    settings = settings_for(args.data_dir)
-    try:
-        result = value_holdout_ceiling(
+    return report_main(
+        parser,
+        lambda settings, args: value_holdout_ceiling(
             settings.warehouse_path, settings.truth_dir, settings.churn_horizon_days, args.tie_orders
-        )
-    except (PredictionQualityError, FileNotFoundError) as error:
-        print(f"value holdout ceiling: {error}", file=sys.stderr)
-        return 2
-    print(json.dumps(result, indent=2) if args.json else render_text(result))
-    return 0
+        ),
+        render_text,
+        "value holdout ceiling",
+        (PredictionQualityError, FileNotFoundError),
+        argv,
+    )
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ Exit code 2, one line, when an input is missing (see `bench.prediction_quality`)
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from datetime import date
@@ -35,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from bench.prediction_quality import PredictionQualityError, _read_warehouse, customer_futures
-from bench.scoring_cli import settings_for
+from bench.scoring_cli import data_dir_parser, report_main
 from datagen import profiles as pf
 from datagen import vocab
 from datagen.context import epoch_day, stream_rng
@@ -148,21 +147,18 @@ def render_text(result: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: prints the report (or JSON); exit 2 with one line when an input is missing."""
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.value_noise_floor", description=__doc__.split("\n")[0]
-    )
-    parser.add_argument("--data-dir", type=Path, help="CDP_DATA_DIR to score (default: the configured one)")
+    parser = data_dir_parser("python -m bench.value_noise_floor", __doc__.split("\n")[0])
     parser.add_argument("--replicates", type=int, default=200)
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args(argv)
-    settings = settings_for(args.data_dir)
-    try:
-        result = value_noise_floor(settings.warehouse_path, settings.truth_dir, args.replicates)
-    except (PredictionQualityError, FileNotFoundError) as error:
-        print(f"value noise floor: {error}", file=sys.stderr)
-        return 2
-    print(json.dumps(result, indent=2) if args.json else render_text(result))
-    return 0
+    return report_main(
+        parser,
+        lambda settings, args: value_noise_floor(
+            settings.warehouse_path, settings.truth_dir, args.replicates
+        ),
+        render_text,
+        "value noise floor",
+        (PredictionQualityError, FileNotFoundError),
+        argv,
+    )
 
 
 if __name__ == "__main__":
