@@ -14,11 +14,13 @@ export SPARK_LOCAL_IP ?= 127.0.0.1
 check:
 	@PYTHON=$(PYTHON) scripts/check_prereqs.sh
 
+# Libraries are compiled to bytecode at install time: with PYTHONDONTWRITEBYTECODE set, every
+# process (each test subprocess too) would otherwise recompile what it imports, tens of seconds a run.
 $(STAMP): pyproject.toml constraints.txt
 	@PYTHON=$(PYTHON) scripts/check_prereqs.sh
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==0.13.8"
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e ".[dev]"
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -c constraints.txt -e ".[dev]"
 	@touch $(STAMP)
 
 env: $(STAMP)

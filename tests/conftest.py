@@ -22,6 +22,11 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("SPARK_SHUFFLE_PARTITIONS", "2")
 os.environ.setdefault("SPARK_MASTER", "local[2]")
 os.environ.setdefault("SPARK_DRIVER_MEMORY", "2g")
+# One OpenMP/BLAS thread per process (read when scikit-learn's and numpy's native libraries load,
+# so before any of them is imported). Tests share a 2-core machine with Spark JVMs and other
+# runs; two spinning OpenMP threads made the churn model's HistGradientBoosting fit 7-20x slower
+# there, with identical predictions (segmentation's selection limits its threads for this reason).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -46,6 +46,12 @@ def trained(module_settings):
     return train_predictions(DAY)
 
 
+@pytest.fixture(scope="module")
+def scored(trained):
+    """The champions' predictions for DAY, written once for the tests that read them."""
+    return score_predictions(DAY)
+
+
 def _warehouse(settings):
     return duckdb.connect(str(settings.warehouse_path), read_only=True)
 
@@ -216,8 +222,8 @@ def test_promotion_refuses_a_worse_churn_model(trained):
     assert str(alias_version("challenger", CHURN_MODEL).version) == worse.model_version
 
 
-def test_scoring_writes_predictions_idempotently(trained, module_settings):
-    first = score_predictions(DAY)
+def test_scoring_writes_predictions_idempotently(scored, module_settings):
+    first = scored
     with _warehouse(module_settings) as con:
         rows_a = con.execute(f"select * exclude (assigned_at) from {PREDICTIONS_TABLE} order by 1").df()
         drivers_a = con.execute(f"select * from {DRIVERS_TABLE} order by 1, driver_rank").df()
@@ -244,8 +250,7 @@ def test_scoring_writes_predictions_idempotently(trained, module_settings):
     assert rows_a["churn_mlflow_run_id"].notna().all() and rows_a["clv_mlflow_run_id"].notna().all()
 
 
-def test_every_at_risk_customer_gets_up_to_three_readable_drivers(trained, module_settings):
-    score_predictions(DAY)
+def test_every_at_risk_customer_gets_up_to_three_readable_drivers(scored, module_settings):
     with _warehouse(module_settings) as con:
         at_risk = {
             r[0]
