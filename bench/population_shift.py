@@ -33,6 +33,7 @@ import pandas as pd
 
 from bench.prediction_quality import _RECORDS_SQL, PredictionQualityError, majority_persons
 from bench.scoring_cli import data_dir_parser, report_main
+from bench.value_holdout_ceiling import PLANTED_ORDERS_JOIN
 from bench.value_noise_floor import TOLERANCE
 from models.prediction.evaluation import decile_of
 
@@ -40,12 +41,10 @@ ORDER = ("observation_date", "role")
 #: A newcomer's first purchase is at most this many days before the observation date.
 NEWCOMER_DAYS = 30
 
-_PURCHASES_SQL = """
+_PURCHASES_SQL = f"""
 select orders.unified_customer_id, orders.order_date, planted.order_id is not null as campaign
 from marts.fct_orders as orders
-left join (
-    select distinct order_id from read_csv(?, header = true, all_varchar = true) where order_id <> ''
-) as planted on orders.order_id like '%:' || planted.order_id
+left join {PLANTED_ORDERS_JOIN}
 where orders.unified_customer_id is not null and orders.is_completed
 """
 

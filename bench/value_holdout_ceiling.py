@@ -42,14 +42,18 @@ from bench.scoring_cli import data_dir_parser, report_main
 from bench.value_noise_floor import TOLERANCE
 from models.prediction.evaluation import DECILES, decile_of, value_decile_table
 
-# Holdout spend of the orders the planted campaigns caused, per customer (order ids end in the truth's).
-_CAMPAIGN_SQL = """
+#: The order ids the planted campaigns caused (`campaign_members.csv`, its path the parameter), joined
+#: to `marts.fct_orders as orders`: a platform order id ends in the landing's.
+PLANTED_ORDERS_JOIN = """(
+    select distinct order_id from read_csv(?, header = true, all_varchar = true) where order_id <> ''
+) as planted on orders.order_id like '%:' || planted.order_id"""
+
+# Holdout spend of the orders the planted campaigns caused, per customer.
+_CAMPAIGN_SQL = f"""
 select orders.unified_customer_id, sum(orders.merchandise_net_amount) as campaign_spend,
        count(*) as campaign_orders
 from marts.fct_orders as orders
-join (
-    select distinct order_id from read_csv(?, header = true, all_varchar = true) where order_id <> ''
-) as planted on orders.order_id like '%:' || planted.order_id
+join {PLANTED_ORDERS_JOIN}
 where orders.order_date > ? and orders.order_date <= ?
 group by 1
 """
